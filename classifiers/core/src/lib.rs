@@ -1,0 +1,91 @@
+//! flowsieve's built-in `core` pack: the protocols that carry most traffic,
+//! each written from its own specification (see the module of each rule).
+//! Names and categories are libprotoident's.
+
+use flowsieve_sdk::prelude::*;
+
+mod dns;
+mod http;
+mod smtp;
+mod ssh;
+mod tls;
+#[cfg(test)]
+mod testutil;
+
+pub const HTTP: u32 = 0;
+pub const HTTPS: u32 = 1;
+pub const SSL_TLS: u32 = 2;
+pub const SSH: u32 = 3;
+pub const DNS: u32 = 4;
+pub const DNS_TCP: u32 = 5;
+pub const SMTP: u32 = 6;
+
+/// A rule's judgement of one flow; the pack combines them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Yes(u32),
+    Maybe,
+    No,
+}
+
+pub struct Core;
+
+impl Rule for Core {
+    fn manifest() -> Manifest {
+        ManifestBuilder::new("core", env!("CARGO_PKG_VERSION"))
+            .tcp(HTTP, "HTTP", "Web", 2)
+            .tcp(HTTPS, "HTTPS", "Web", 3)
+            .tcp(SSL_TLS, "SSL/TLS", "Encryption", 3)
+            .tcp(SSH, "SSH", "Remote_Access", 2)
+            .udp(DNS, "DNS", "Services", 4)
+            .tcp(DNS_TCP, "DNS_TCP", "Services", 3)
+            .tcp(SMTP, "SMTP", "Mail", 2)
+            .build()
+    }
+
+    fn classify(flow: &FlowView) -> Outcome {
+        let rules: &[fn(&FlowView) -> Verdict] = match flow.transport {
+            Transport::Tcp => &[http::classify, tls::classify, ssh::classify, smtp::classify, dns::classify_tcp],
+            Transport::Udp => &[dns::classify_udp],
+        };
+        let mut outcome = Outcome::NoMatch;
+        for rule in rules {
+            match rule(flow) {
+                Verdict::Yes(index) => return Outcome::Matched(index),
+                Verdict::Maybe => outcome = Outcome::NeedMore,
+                Verdict::No => {}
+            }
+        }
+        outcome
+    }
+}
+
+flowsieve_sdk::export_rule!(Core);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{tcp, udp};
+
+    #[test]
+    fn manifest_is_consistent() {
+        let m = Core::manifest();
+        assert_eq!(m.name, "core");
+        assert_eq!(m.rules[SMTP as usize].protocol, "SMTP");
+        assert_eq!(m.rules[DNS as usize].transport, Transport::Udp);
+    }
+
+    #[test]
+    fn random_bytes_match_nothing() {
+        let noise: Vec<u8> = (0u32..64).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        assert_eq!(Core::classify(&tcp(40000, 9999, &noise, &noise)), Outcome::NoMatch);
+        assert_eq!(Core::classify(&udp(40000, 9999, &noise, &noise)), Outcome::NoMatch);
+    }
+
+    #[test]
+    fn dispatches_by_transport() {
+        let get = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert_eq!(Core::classify(&tcp(40000, 80, get, b"")), Outcome::Matched(HTTP));
+        assert_eq!(Core::classify(&udp(40000, 80, get, b"")), Outcome::NoMatch);
+    }
+}

@@ -1,0 +1,26 @@
+//! Test guest `liar`: returns rule index 99 (its manifest has one rule) unless the client prefix starts with "ok",
+//! in which case it matches its only rule, proving the host recovered.
+
+use flowsieve_sdk::prelude::*;
+use std::hint::black_box;
+
+struct Pack;
+
+impl Rule for Pack {
+    fn manifest() -> Manifest {
+        ManifestBuilder::new("liar", "0.1.0").tcp(0, "Test_Liar", "Uncategorised", 9).build()
+    }
+
+    fn classify(flow: &FlowView) -> Outcome {
+        if flow.client.prefix.starts_with(b"ok") {
+            return Outcome::Matched(0);
+        }
+        misbehave(black_box(flow.client.prefix.len() as u64))
+    }
+}
+
+fn misbehave(_n: u64) -> Outcome {
+    Outcome::Matched(99)
+}
+
+flowsieve_sdk::export_rule!(Pack);

@@ -1,0 +1,28 @@
+//! Test guest `loop`: spins forever unless the client prefix starts with "ok",
+//! in which case it matches its only rule, proving the host recovered.
+
+use flowsieve_sdk::prelude::*;
+use std::hint::black_box;
+
+struct Pack;
+
+impl Rule for Pack {
+    fn manifest() -> Manifest {
+        ManifestBuilder::new("loop", "0.1.0").tcp(0, "Test_Loop", "Uncategorised", 9).build()
+    }
+
+    fn classify(flow: &FlowView) -> Outcome {
+        if flow.client.prefix.starts_with(b"ok") {
+            return Outcome::Matched(0);
+        }
+        misbehave(black_box(flow.client.prefix.len() as u64))
+    }
+}
+
+fn misbehave(mut n: u64) -> Outcome {
+    loop {
+        n = black_box(n.wrapping_mul(6364136223846793005).wrapping_add(1));
+    }
+}
+
+flowsieve_sdk::export_rule!(Pack);

@@ -1,0 +1,33 @@
+//! Test guest `recurse`: recurses until the stack overflows unless the client prefix starts with "ok",
+//! in which case it matches its only rule, proving the host recovered.
+
+use flowsieve_sdk::prelude::*;
+use std::hint::black_box;
+
+struct Pack;
+
+impl Rule for Pack {
+    fn manifest() -> Manifest {
+        ManifestBuilder::new("recurse", "0.1.0").tcp(0, "Test_Recurse", "Uncategorised", 9).build()
+    }
+
+    fn classify(flow: &FlowView) -> Outcome {
+        if flow.client.prefix.starts_with(b"ok") {
+            return Outcome::Matched(0);
+        }
+        misbehave(black_box(flow.client.prefix.len() as u64))
+    }
+}
+
+#[inline(never)]
+#[allow(unconditional_recursion)] // the point of this guest
+fn deeper(n: u64) -> u64 {
+    let frame = black_box([n; 16]);
+    deeper(black_box(n + 1)).wrapping_add(frame[(n % 16) as usize])
+}
+
+fn misbehave(n: u64) -> Outcome {
+    Outcome::Matched(deeper(n) as u32)
+}
+
+flowsieve_sdk::export_rule!(Pack);

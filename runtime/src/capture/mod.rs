@@ -1,0 +1,134 @@
+//! Packet sources: a capture file (any format and link type libpcap reads; the format is
+//! sniffed from the magic bytes, never the file name) or a live interface.
+
+use std::path::{Path, PathBuf};
+
+use pcap::{Activated, Capture};
+use thiserror::Error;
+
+use crate::decode::LinkType;
+
+#[derive(Debug, Error)]
+pub enum CaptureError {
+    #[error("cannot open capture file {path}: {reason}")]
+    OpenFile { path: PathBuf, reason: String },
+    #[error("cannot capture on interface {iface}: {reason}")]
+    OpenLive { iface: String, reason: String },
+    #[error("invalid BPF filter {filter:?}: {reason}")]
+    Filter { filter: String, reason: String },
+    #[error("link type {dlt} ({name}) is not supported; supported: Ethernet, Linux SLL/SLL2, raw IP, BSD/OpenBSD loopback, PPP, Cisco HDLC")]
+    LinkType { dlt: i32, name: String },
+}
+
+/// Live-capture settings.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    pub snaplen: i32,
+    pub promiscuous: bool,
+    pub buffer_mib: i32,
+}
+
+pub struct Source {
+    cap: Capture<dyn Activated>,
+    link: LinkType,
+    live: bool,
+}
+
+/// One step of reading.
+pub enum Next<'a> {
+    Packet {
+        ts_us: i64,
+        data: &'a [u8],
+        wire_len: u32,
+    },
+    /// Live capture woke up without a packet (lets the caller keep its clock going).
+    Timeout,
+    End,
+    /// The file is damaged or cut short here; everything before was delivered.
+    Damaged(String),
+}
+
+impl Source {
+    pub fn open_file(path: &Path, filter: Option<&str>) -> Result<Source, CaptureError> {
+        let cap = Capture::from_file(path).map_err(|e| CaptureError::OpenFile {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        Source::finish(cap.into(), filter, false)
+    }
+
+    pub fn open_live(
+        iface: &str,
+        opts: &LiveOptions,
+        filter: Option<&str>,
+    ) -> Result<Source, CaptureError> {
+        let err = |e: pcap::Error| CaptureError::OpenLive {
+            iface: iface.to_string(),
+            reason: e.to_string(),
+        };
+        let cap = Capture::from_device(iface)
+            .map_err(err)?
+            .snaplen(opts.snaplen)
+            .promisc(opts.promiscuous)
+            .buffer_size(opts.buffer_mib.saturating_mul(1 << 20))
+            .immediate_mode(false)
+            // Wake at least every 100 ms so clock ticks and shutdown never wait on traffic.
+            .timeout(100)
+            .open()
+            .map_err(err)?;
+        Source::finish(cap.into(), filter, true)
+    }
+
+    fn finish(
+        mut cap: Capture<dyn Activated>,
+        filter: Option<&str>,
+        live: bool,
+    ) -> Result<Source, CaptureError> {
+        if let Some(f) = filter.filter(|f| !f.trim().is_empty()) {
+            cap.filter(f, true).map_err(|e| CaptureError::Filter {
+                filter: f.to_string(),
+                reason: e.to_string(),
+            })?;
+        }
+        let dlt = cap.get_datalink();
+        let link = LinkType::from_dlt(dlt.0).ok_or_else(|| CaptureError::LinkType {
+            dlt: dlt.0,
+            name: dlt.get_name().unwrap_or_else(|_| "unknown".to_string()),
+        })?;
+        Ok(Source { cap, link, live })
+    }
+
+    pub fn link_type(&self) -> LinkType {
+        self.link
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.live
+    }
+
+    pub fn next(&mut self) -> Next<'_> {
+        match self.cap.next_packet() {
+            Ok(p) => Next::Packet {
+                ts_us: (p.header.ts.tv_sec as i64)
+                    .saturating_mul(1_000_000)
+                    .saturating_add(p.header.ts.tv_usec as i64),
+                data: p.data,
+                wire_len: p.header.len,
+            },
+            Err(pcap::Error::NoMorePackets) => Next::End,
+            Err(pcap::Error::TimeoutExpired) => Next::Timeout,
+            Err(e) => Next::Damaged(e.to_string()),
+        }
+    }
+
+    /// Kernel drop counters of a live capture: (received, dropped by kernel, dropped by NIC).
+    pub fn drops(&mut self) -> Option<(u32, u32, u32)> {
+        if !self.live {
+            return None;
+        }
+        self.cap
+            .stats()
+            .ok()
+            .map(|s| (s.received, s.dropped, s.if_dropped))
+    }
+}

@@ -1,0 +1,388 @@
+//! The configuration file (YAML), with the seed's keys kept and a daemon's keys added.
+//!
+//! Every field has a default equal to `config/flowsieve.yaml`, so an empty file is a valid
+//! config. Unknown keys and bad values are errors that name the key and the line
+//! (serde-saphyr reports both).
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config file {path}: {key}: {message}")]
+    Invalid {
+        path: PathBuf,
+        key: &'static str,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Live interface to capture from (the seed's key). `-i` overrides it.
+    pub interface: Option<String>,
+    /// Capture file to read (pcap or pcapng). `-r` overrides it.
+    pub file: Option<PathBuf>,
+    /// BPF filter applied by libpcap. `-f` overrides it.
+    pub bpf_filter: Option<String>,
+    /// Worker threads; 0 means one per core (the seed's meaning).
+    pub threads: usize,
+    pub direction_method: DirectionMethod,
+    /// Prefixes that count as local for `DIR_METHOD_NETWORK`.
+    pub local_networks: Vec<String>,
+    pub flow_statistics: FlowStatistics,
+    pub flows: Flows,
+    pub classify: Classify,
+    pub capture: Capture,
+    pub output: Output,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            interface: None,
+            file: None,
+            bpf_filter: None,
+            threads: 1,
+            direction_method: DirectionMethod::Port,
+            local_networks: Vec::new(),
+            flow_statistics: FlowStatistics::default(),
+            flows: Flows::default(),
+            classify: Classify::default(),
+            capture: Capture::default(),
+            output: Output::default(),
+        }
+    }
+}
+
+/// How `in_*` and `out_*` are assigned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum DirectionMethod {
+    /// out = sent by the client (the side that opened the flow).
+    #[serde(rename = "DIR_METHOD_PORT", alias = "port", alias = "client")]
+    Port,
+    /// out = sent from an address in `local_networks`; flows with no local end fall back to
+    /// the client.
+    #[serde(rename = "DIR_METHOD_NETWORK", alias = "network")]
+    Network,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FlowStatistics {
+    #[serde(deserialize_with = "seed_bool")]
+    pub enabled: bool,
+    /// Seconds between `flow_interval` records (packet time for files, wall time live).
+    pub output_interval: u64,
+    /// Protocol names to export, or `ALL`.
+    pub protocols: Vec<String>,
+    /// Category names to export, or `ALL`.
+    pub protocol_categories: Vec<String>,
+    #[serde(deserialize_with = "seed_bool")]
+    pub export_tls: bool,
+}
+
+impl Default for FlowStatistics {
+    fn default() -> Self {
+        FlowStatistics {
+            enabled: true,
+            output_interval: 60,
+            protocols: vec!["ALL".to_string()],
+            protocol_categories: Vec::new(),
+            export_tls: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Flows {
+    /// Most flows tracked at once (all workers together); the least recently active flow is
+    /// evicted (`end_reason: evicted`) to make room.
+    pub max_flows: usize,
+    pub timeouts: Timeouts,
+    /// Follow GRE and IP-in-IP tunnels and account the inner flow.
+    #[serde(deserialize_with = "seed_bool")]
+    pub decode_tunnels: bool,
+}
+
+impl Default for Flows {
+    fn default() -> Self {
+        Flows {
+            max_flows: 1_000_000,
+            timeouts: Timeouts::default(),
+            decode_tunnels: true,
+        }
+    }
+}
+
+/// Idle timeouts in seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Timeouts {
+    /// TCP flow with a completed handshake or seen mid-stream.
+    pub tcp: u64,
+    /// TCP flow that has seen only a SYN (scans and floods end fast).
+    pub tcp_handshake: u64,
+    /// Time a flow lingers after FIN both ways or RST, to absorb the last ACKs and
+    /// retransmissions before its `flow_end`.
+    pub tcp_closed: u64,
+    pub udp: u64,
+    pub icmp: u64,
+    /// Any other IP protocol (GRE, ESP, OSPF, ...).
+    pub other: u64,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            tcp: 300,
+            tcp_handshake: 30,
+            tcp_closed: 5,
+            udp: 60,
+            icmp: 30,
+            other: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Classify {
+    /// A flow with payload in one direction only is decided after this many packets.
+    pub one_way_packets: u32,
+}
+
+impl Default for Classify {
+    fn default() -> Self {
+        Classify { one_way_packets: 8 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Capture {
+    /// Bytes captured per packet on a live interface.
+    pub snaplen: i32,
+    #[serde(deserialize_with = "seed_bool")]
+    pub promiscuous: bool,
+    /// Kernel capture buffer in MiB.
+    pub buffer_mib: i32,
+}
+
+impl Default for Capture {
+    fn default() -> Self {
+        Capture {
+            snaplen: 65535,
+            promiscuous: true,
+            buffer_mib: 64,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Output {
+    /// Where JSON lines go: `-` for stdout, or a file path. `-o` overrides it.
+    pub file: String,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output {
+            file: "-".to_string(),
+        }
+    }
+}
+
+/// Reads the seed's booleans: `1`/`0`, `true`/`false`, `yes`/`no`.
+fn seed_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum B {
+        Bool(bool),
+        Int(i64),
+        Str(String),
+    }
+    match B::deserialize(d)? {
+        B::Bool(b) => Ok(b),
+        B::Int(0) => Ok(false),
+        B::Int(1) => Ok(true),
+        B::Str(s) => match s.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" => Ok(false),
+            _ => Err(serde::de::Error::custom(format!(
+                "expected a boolean (true/false, 1/0, yes/no), got {s:?}"
+            ))),
+        },
+        B::Int(n) => Err(serde::de::Error::custom(format!(
+            "expected a boolean (true/false, 1/0, yes/no), got {n}"
+        ))),
+    }
+}
+
+impl Config {
+    /// Parses a config file; errors name the file, the line and the key.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        // An empty document (or one holding only comments) means "all defaults".
+        let config: Config = if text.lines().all(|l| {
+            let l = l.trim();
+            l.is_empty() || l.starts_with('#') || l == "---"
+        }) {
+            Config::default()
+        } else {
+            serde_saphyr::from_str(text).map_err(|e| ConfigError::Parse {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?
+        };
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |key: &'static str, message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            key,
+            message,
+        };
+        self.local_prefixes()
+            .map_err(|m| invalid("local_networks", m))?;
+        if self.direction_method == DirectionMethod::Network && self.local_networks.is_empty() {
+            return Err(invalid(
+                "direction_method",
+                "DIR_METHOD_NETWORK needs at least one entry in local_networks".into(),
+            ));
+        }
+        if self.flow_statistics.output_interval == 0 {
+            return Err(invalid(
+                "flow_statistics.output_interval",
+                "must be at least 1 second".into(),
+            ));
+        }
+        if self.flows.max_flows == 0 {
+            return Err(invalid("flows.max_flows", "must be at least 1".into()));
+        }
+        let t = &self.flows.timeouts;
+        for (key, v) in [
+            ("flows.timeouts.tcp", t.tcp),
+            ("flows.timeouts.tcp_handshake", t.tcp_handshake),
+            ("flows.timeouts.udp", t.udp),
+            ("flows.timeouts.icmp", t.icmp),
+            ("flows.timeouts.other", t.other),
+        ] {
+            if v == 0 {
+                return Err(invalid(
+                    key,
+                    "an idle timeout must be at least 1 second".into(),
+                ));
+            }
+        }
+        if self.threads > 256 {
+            return Err(invalid(
+                "threads",
+                format!("{} is more than 256", self.threads),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `local_networks` parsed. A bare address counts as a host prefix.
+    pub fn local_prefixes(&self) -> Result<Vec<IpNet>, String> {
+        self.local_networks
+            .iter()
+            .map(|s| {
+                s.parse::<IpNet>()
+                    .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| format!("{s:?} is not an address or prefix like 10.0.0.0/8"))
+            })
+            .collect()
+    }
+
+    /// Worker threads after resolving 0 to the number of cores.
+    pub fn worker_threads(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            n => n,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Config, ConfigError> {
+        Config::parse(s, Path::new("test.yaml"))
+    }
+
+    #[test]
+    fn shipped_config_equals_defaults() {
+        let text = include_str!("../../config/flowsieve.yaml");
+        let shipped = parse(text).expect("shipped config parses");
+        let d = Config::default();
+        assert_eq!(format!("{shipped:?}"), format!("{d:?}"));
+    }
+
+    #[test]
+    fn seed_keys_and_bools() {
+        let c = parse(
+            "threads: 4\ndirection_method: DIR_METHOD_NETWORK\nlocal_networks: [192.168.1.0/24, 10.0.0.1]\n\
+             flow_statistics:\n  enabled: 0\n  output_interval: 10\n  protocols: [HTTP, SSH]\n  \
+             protocol_categories: [Remote_Access]\n  export_tls: yes\n",
+        )
+        .unwrap();
+        assert_eq!(c.threads, 4);
+        assert!(!c.flow_statistics.enabled);
+        assert!(c.flow_statistics.export_tls);
+        assert_eq!(c.local_prefixes().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let e = parse("threads: 1\nflow_statistics:\n  output_intervall: 5\n").unwrap_err();
+        let m = e.to_string();
+        assert!(m.contains("output_intervall"), "{m}");
+        assert!(m.contains("line 3"), "{m}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let m = parse("flow_statistics:\n  output_interval: 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(m.contains("flow_statistics.output_interval"), "{m}");
+        let m = parse("local_networks: [banana]\n").unwrap_err().to_string();
+        assert!(m.contains("local_networks") && m.contains("banana"), "{m}");
+        let m = parse("direction_method: DIR_METHOD_NETWORK\n")
+            .unwrap_err()
+            .to_string();
+        assert!(m.contains("direction_method"), "{m}");
+        let m = parse("flow_statistics:\n  export_tls: maybe\n")
+            .unwrap_err()
+            .to_string();
+        assert!(m.contains("maybe") && m.contains("line 2"), "{m}");
+    }
+}

@@ -1,0 +1,320 @@
+//! A worker's flow table: lookup, creation (who is the client), idle expiry, eviction under
+//! the cap, and TCP port reuse. Owned by one worker thread, so no locks.
+
+use hashbrown::HashMap;
+use ipnet::IpNet;
+
+use super::key::{FlowKey, IpProto};
+use super::timer::{Entry, TimerWheel};
+use super::{sender_is_server_by_port, EndReason, Flow, CLIENT, SERVER};
+use crate::config::{Config, DirectionMethod};
+use crate::decode::TcpFields;
+
+const US: i64 = 1_000_000;
+
+/// Idle timeouts in microseconds.
+#[derive(Debug, Clone)]
+pub struct TimeoutsUs {
+    pub tcp: i64,
+    pub tcp_handshake: i64,
+    pub tcp_closed: i64,
+    pub udp: i64,
+    pub icmp: i64,
+    pub other: i64,
+}
+
+/// How `out_*` is chosen for a new flow.
+#[derive(Debug, Clone)]
+pub enum Direction {
+    Client,
+    Network(Vec<IpNet>),
+}
+
+#[derive(Debug, Clone)]
+pub struct TableConfig {
+    pub timeouts: TimeoutsUs,
+    pub max_flows: usize,
+    pub direction: Direction,
+    /// Flow ids are `n * workers + worker + 1`, unique across workers.
+    pub worker: u64,
+    pub workers: u64,
+}
+
+impl TableConfig {
+    pub fn from_config(c: &Config, worker: usize, workers: usize) -> TableConfig {
+        let t = &c.flows.timeouts;
+        let s = |v: u64| (v as i64).saturating_mul(US);
+        TableConfig {
+            timeouts: TimeoutsUs {
+                tcp: s(t.tcp),
+                tcp_handshake: s(t.tcp_handshake),
+                tcp_closed: s(t.tcp_closed),
+                udp: s(t.udp),
+                icmp: s(t.icmp),
+                other: s(t.other),
+            },
+            max_flows: (c.flows.max_flows / workers.max(1)).max(1),
+            direction: match c.direction_method {
+                DirectionMethod::Port => Direction::Client,
+                DirectionMethod::Network => {
+                    Direction::Network(c.local_prefixes().unwrap_or_default())
+                }
+            },
+            worker: worker as u64,
+            workers: workers.max(1) as u64,
+        }
+    }
+
+    fn horizon_secs(&self) -> u64 {
+        let t = &self.timeouts;
+        let max = [t.tcp, t.tcp_handshake, t.tcp_closed, t.udp, t.icmp, t.other]
+            .into_iter()
+            .max()
+            .unwrap_or(US);
+        (max / US) as u64 + 1
+    }
+}
+
+/// What the table needs to know about a packet.
+#[derive(Debug, Clone, Copy)]
+pub struct PacketView {
+    pub ts_us: i64,
+    pub key: FlowKey,
+    pub from_a: bool,
+    pub tcp: Option<TcpFields>,
+    pub payload_len: u32,
+}
+
+pub struct FlowTable {
+    cfg: TableConfig,
+    flows: HashMap<FlowKey, Flow>,
+    wheel: TimerWheel,
+    created: u64,
+    due: Vec<Entry>,
+}
+
+impl FlowTable {
+    pub fn new(cfg: TableConfig) -> FlowTable {
+        let wheel = TimerWheel::new(cfg.horizon_secs());
+        FlowTable {
+            cfg,
+            flows: HashMap::new(),
+            wheel,
+            created: 0,
+            due: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.flows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.flows.is_empty()
+    }
+
+    pub fn created(&self) -> u64 {
+        self.created
+    }
+
+    /// Finds or creates the packet's flow and counts the packet in it. Flows that end
+    /// because of this packet (port reuse, idle flow seen again, eviction) are pushed to
+    /// `ended`. Returns the flow and which side sent the packet.
+    pub fn packet(
+        &mut self,
+        p: &PacketView,
+        ended: &mut Vec<(Flow, EndReason)>,
+    ) -> (&mut Flow, usize) {
+        let restart = match self.flows.get(&p.key) {
+            Some(f) => {
+                let new_syn = p.tcp.is_some_and(|t| t.syn() && !t.ack_flag());
+                let idle = p.ts_us > self.deadline_us(f);
+                if idle {
+                    Some(f.closing.unwrap_or(EndReason::Idle))
+                } else if new_syn && f.closing.is_some() {
+                    f.closing
+                } else {
+                    None
+                }
+            }
+            None => None,
+        };
+        if let Some(reason) = restart {
+            if let Some(old) = self.flows.remove(&p.key) {
+                ended.push((old, reason));
+            }
+        }
+        if !self.flows.contains_key(&p.key) {
+            while self.flows.len() >= self.cfg.max_flows {
+                if !self.evict_one(ended) {
+                    break;
+                }
+            }
+        }
+        let (cfg, created) = (&self.cfg, &mut self.created);
+        let flow = self
+            .flows
+            .entry(p.key)
+            .or_insert_with(|| new_flow(cfg, created, p));
+        let timeouts = &cfg.timeouts;
+        let side = flow.side_of(p.from_a);
+        flow.account(side, p.ts_us, p.payload_len, p.tcp);
+        let deadline = flow.last_us.saturating_add(timeout_for(timeouts, flow));
+        let sec = ceil_sec(deadline);
+        if sec < flow.timer_sec || flow.timer_sec == i64::MIN {
+            flow.timer_sec = self.wheel.schedule(flow.key, flow.id, sec);
+        }
+        (flow, side)
+    }
+}
+
+/// Creates the flow a packet opens, deciding which side is the client.
+fn new_flow(cfg: &TableConfig, created: &mut u64, p: &PacketView) -> Flow {
+    {
+        let sender_is_server = match p.tcp {
+            Some(t) if t.syn() => t.ack_flag(),
+            _ => {
+                let (sport, dport) = if p.from_a {
+                    (p.key.a.port, p.key.b.port)
+                } else {
+                    (p.key.b.port, p.key.a.port)
+                };
+                if p.key.proto == IpProto::TCP {
+                    sender_is_server_by_port(sport, dport)
+                } else {
+                    // Datagrams: the first sender opened the flow, unless it is plainly a
+                    // reply from a well-known port to an ephemeral one.
+                    sport < 1024 && dport >= 1024
+                }
+            }
+        };
+        let client_is_a = p.from_a != sender_is_server;
+        let id = *created * cfg.workers + cfg.worker + 1;
+        *created += 1;
+        let out_is_client = match &cfg.direction {
+            Direction::Client => true,
+            Direction::Network(nets) => {
+                let (c, s) = if client_is_a {
+                    (&p.key.a, &p.key.b)
+                } else {
+                    (&p.key.b, &p.key.a)
+                };
+                let local = |e: &super::key::Endpoint| {
+                    let ip = e.ip(p.key.v6);
+                    nets.iter().any(|n| n.contains(&ip))
+                };
+                // A flow with only the server end local goes out from the server.
+                !(local(s) && !local(c))
+            }
+        };
+        Flow::new(id, p.key, client_is_a, out_is_client, p.ts_us)
+    }
+}
+
+impl FlowTable {
+    fn deadline_us(&self, f: &Flow) -> i64 {
+        f.last_us.saturating_add(timeout_for(&self.cfg.timeouts, f))
+    }
+
+    /// Ends every flow whose idle timeout passed by `now_us`.
+    pub fn expire(&mut self, now_us: i64, ended: &mut Vec<(Flow, EndReason)>) {
+        let mut due = std::mem::take(&mut self.due);
+        self.wheel.advance(now_us.div_euclid(US), &mut due);
+        for e in due.drain(..) {
+            let Some(f) = self.flows.get_mut(&e.key) else {
+                continue;
+            };
+            if f.id != e.id || f.timer_sec != e.sec {
+                continue; // stale entry: the flow was replaced or refiled
+            }
+            let deadline = f.last_us.saturating_add(timeout_for(&self.cfg.timeouts, f));
+            if deadline <= now_us {
+                if let Some(f) = self.flows.remove(&e.key) {
+                    let reason = f.closing.unwrap_or(EndReason::Idle);
+                    ended.push((f, reason));
+                }
+            } else {
+                f.timer_sec = self.wheel.schedule(e.key, e.id, ceil_sec(deadline));
+            }
+        }
+        self.due = due;
+    }
+
+    /// Ends the least recently filed flow to make room. False when nothing could go.
+    fn evict_one(&mut self, ended: &mut Vec<(Flow, EndReason)>) -> bool {
+        let mut cands = std::mem::take(&mut self.due);
+        let mut evicted = false;
+        // Each round takes one second's entries; stale ones are dropped as we go.
+        for _ in 0..4 {
+            self.wheel.pop_earliest(&mut cands);
+            if cands.is_empty() {
+                break;
+            }
+            let mut rest = cands.drain(..);
+            for e in rest.by_ref() {
+                let valid = self
+                    .flows
+                    .get(&e.key)
+                    .is_some_and(|f| f.id == e.id && f.timer_sec == e.sec);
+                if valid {
+                    if let Some(f) = self.flows.remove(&e.key) {
+                        ended.push((f, EndReason::Evicted));
+                        evicted = true;
+                        break;
+                    }
+                }
+            }
+            // Re-file the valid entries we did not use.
+            let keep: Vec<Entry> = rest.collect();
+            for e in keep {
+                if let Some(f) = self.flows.get_mut(&e.key) {
+                    if f.id == e.id && f.timer_sec == e.sec {
+                        f.timer_sec = self.wheel.schedule(e.key, e.id, e.sec);
+                    }
+                }
+            }
+            if evicted {
+                break;
+            }
+        }
+        cands.clear();
+        self.due = cands;
+        evicted
+    }
+
+    /// Ends every flow (end of input, shutdown). Flows already closed keep their reason.
+    pub fn drain(&mut self, reason: EndReason, ended: &mut Vec<(Flow, EndReason)>) {
+        for (_, f) in self.flows.drain() {
+            let r = f.closing.unwrap_or(reason);
+            ended.push((f, r));
+        }
+    }
+
+    pub fn flows_mut(&mut self) -> impl Iterator<Item = &mut Flow> {
+        self.flows.values_mut()
+    }
+}
+
+fn timeout_for(t: &TimeoutsUs, f: &Flow) -> i64 {
+    match f.key.proto {
+        IpProto::TCP => {
+            if f.closing.is_some() {
+                t.tcp_closed
+            } else if f.tcp.syn[CLIENT] && !f.tcp.syn[SERVER] && !f.has_payload() {
+                t.tcp_handshake
+            } else {
+                t.tcp
+            }
+        }
+        IpProto::UDP => t.udp,
+        p if p.is_icmp() => t.icmp,
+        _ => t.other,
+    }
+}
+
+fn ceil_sec(us: i64) -> i64 {
+    us.div_euclid(US) + i64::from(us.rem_euclid(US) != 0)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,262 @@
+//! The run: one capture thread decodes and dispatches packets in batches, by a symmetric
+//! hash of the 5-tuple, to N workers that own their flow tables; one exporter writes.
+//!
+//! Time is the capture thread's: packet time when reading a file (so `flow_interval` and
+//! idle expiry work on pcaps), wall time live. It sends clock ticks to every worker after
+//! flushing their batches, so every worker sees the same packets before the same tick, and
+//! the records do not depend on the number of workers.
+
+mod dispatch;
+mod worker;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use crossbeam_channel::bounded;
+
+use crate::capture::{Next, Source};
+use crate::classify::{Identifier, Selection};
+use crate::config::Config;
+use crate::decode::Decoder;
+use crate::export::{self, SinkSpec};
+use crate::flow::table::{PacketView, TableConfig};
+use crate::flow::EndReason;
+use crate::summary::{CaptureStats, Progress, RunSummary};
+use dispatch::Dispatcher;
+pub use worker::WorkerStats;
+
+/// Packets per batch handed to a worker.
+const BATCH: usize = 512;
+/// Batches in flight per worker before the capture thread waits.
+const QUEUE_DEPTH: usize = 16;
+/// Housekeeping (idle expiry) period, in microseconds of the run's clock.
+const HOUSEKEEPING_US: i64 = 1_000_000;
+
+pub struct Batch {
+    pub packets: Vec<PacketView>,
+}
+
+pub enum ToWorker {
+    Packets(Batch),
+    /// Clock advanced to `now_us`; when `interval_end_us` is set, an output interval ended.
+    Tick {
+        now_us: i64,
+        interval_end_us: Option<i64>,
+    },
+    Finish(EndReason),
+}
+
+/// Options beyond the config file.
+pub struct RunOptions {
+    pub sink: SinkSpec,
+    pub progress: bool,
+    /// Set by SIGINT/SIGTERM (or a failed sink): stop reading and flush every flow.
+    pub stop: Arc<AtomicBool>,
+}
+
+/// Runs the whole pipeline over `source` until it ends or `stop` is set.
+pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunSummary> {
+    let workers = config.worker_threads();
+    let (rec_tx, rec_rx) = bounded::<Vec<u8>>(workers * 4);
+    let (buf_tx, buf_rx) = bounded::<Vec<u8>>(workers * 4);
+    let exporter = export::spawn(opts.sink.clone(), rec_rx, buf_tx, opts.stop.clone())?;
+
+    let (batch_back_tx, batch_back_rx) = crossbeam_channel::unbounded::<Batch>();
+    let live_flows: Vec<Arc<AtomicU64>> =
+        (0..workers).map(|_| Arc::new(AtomicU64::new(0))).collect();
+    let fs = &config.flow_statistics;
+    let mut senders = Vec::with_capacity(workers);
+    let mut handles = Vec::with_capacity(workers);
+    for w in 0..workers {
+        let (tx, rx) = bounded::<ToWorker>(QUEUE_DEPTH);
+        let worker = worker::Worker::new(
+            TableConfig::from_config(config, w, workers),
+            Identifier::new(config.classify.one_way_packets),
+            Selection::new(&fs.protocols, &fs.protocol_categories),
+            fs.enabled,
+            rec_tx.clone(),
+            buf_rx.clone(),
+            batch_back_tx.clone(),
+            live_flows[w].clone(),
+        );
+        let h = std::thread::Builder::new()
+            .name(format!("worker-{w}"))
+            .spawn(move || worker.run(rx))
+            .context("cannot start a worker thread")?;
+        senders.push(tx);
+        handles.push(h);
+    }
+    drop(rec_tx);
+    drop(batch_back_tx);
+
+    let mut dispatch = Dispatcher::new(senders, batch_back_rx, BATCH);
+    let mut decoder = Decoder::new(source.link_type(), config.flows.decode_tunnels);
+    let mut cstats = CaptureStats::default();
+    let mut clock = Clock::new(fs.output_interval);
+    let mut progress = Progress::new(opts.progress);
+    let live = source.is_live();
+    let mut damaged = None;
+
+    loop {
+        if opts.stop.load(Ordering::Relaxed) {
+            break;
+        }
+        match source.next() {
+            Next::Packet {
+                ts_us,
+                data,
+                wire_len,
+            } => {
+                cstats.packets += 1;
+                cstats.wire_bytes += wire_len as u64;
+                cstats.first_us.get_or_insert(ts_us);
+                cstats.last_us = Some(ts_us);
+                let now = if live { wall_us() } else { ts_us };
+                if let Some(tick) = clock.advance(now) {
+                    dispatch.broadcast_tick(tick)?;
+                }
+                match decoder.decode(ts_us, data) {
+                    Ok(d) => dispatch.push(PacketView {
+                        ts_us,
+                        key: d.key,
+                        from_a: d.from_a,
+                        tcp: d.tcp,
+                        payload_len: d.payload_len,
+                    })?,
+                    Err(e) => cstats.errors.count(e),
+                }
+                if progress.due(cstats.packets) {
+                    progress.show(
+                        &cstats,
+                        live_flows.iter().map(|f| f.load(Ordering::Relaxed)).sum(),
+                    );
+                }
+            }
+            Next::Timeout => {
+                dispatch.flush()?;
+                if let Some(tick) = clock.advance(wall_us()) {
+                    dispatch.broadcast_tick(tick)?;
+                }
+            }
+            Next::End => break,
+            Next::Damaged(reason) => {
+                damaged = Some(reason);
+                break;
+            }
+        }
+    }
+    progress.clear();
+    let signalled = opts.stop.load(Ordering::Relaxed);
+    let reason = if signalled {
+        EndReason::Shutdown
+    } else {
+        EndReason::EndOfInput
+    };
+    if live {
+        cstats.kernel = source.drops();
+    }
+    dispatch.finish(reason)?;
+
+    let mut wstats = WorkerStats::default();
+    for h in handles {
+        let s = h
+            .join()
+            .map_err(|_| anyhow::anyhow!("a worker thread panicked"))?;
+        wstats.merge(&s);
+    }
+    let estats = exporter
+        .join()
+        .map_err(|_| anyhow::anyhow!("the exporter thread panicked"))??;
+    Ok(RunSummary {
+        capture: cstats,
+        workers: wstats,
+        export: estats,
+        damaged,
+        interrupted: signalled,
+        threads: workers,
+        link: decoder.link_type(),
+    })
+}
+
+fn wall_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+/// The run's clock: when to expire idle flows and where output intervals end.
+struct Clock {
+    interval_us: i64,
+    now_us: Option<i64>,
+    next_housekeeping: i64,
+    /// Start of the current output interval (a multiple of the interval).
+    interval_start: i64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Tick {
+    pub now_us: i64,
+    pub interval_end_us: Option<i64>,
+}
+
+impl Clock {
+    fn new(interval_secs: u64) -> Clock {
+        Clock {
+            interval_us: (interval_secs.max(1) as i64).saturating_mul(1_000_000),
+            now_us: None,
+            next_housekeeping: i64::MIN,
+            interval_start: i64::MIN,
+        }
+    }
+
+    /// Moves the clock to `t` (it never goes back) and says whether a tick is due.
+    fn advance(&mut self, t: i64) -> Option<Tick> {
+        let now = match self.now_us {
+            None => {
+                self.now_us = Some(t);
+                self.next_housekeeping = t.saturating_add(HOUSEKEEPING_US);
+                self.interval_start = t.div_euclid(self.interval_us) * self.interval_us;
+                return None;
+            }
+            Some(n) if t <= n => return None,
+            Some(_) => t,
+        };
+        self.now_us = Some(now);
+        let boundary = now.div_euclid(self.interval_us) * self.interval_us;
+        let interval_end = (boundary > self.interval_start).then(|| {
+            self.interval_start = boundary;
+            boundary
+        });
+        if interval_end.is_none() && now < self.next_housekeeping {
+            return None;
+        }
+        self.next_housekeeping = now.saturating_add(HOUSEKEEPING_US);
+        Some(Tick {
+            now_us: now,
+            interval_end_us: interval_end,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_ticks_on_interval_boundaries_and_every_second() {
+        let mut c = Clock::new(10);
+        assert!(c.advance(5_500_000).is_none());
+        assert!(c.advance(6_000_000).is_none());
+        let t = c.advance(6_600_000).unwrap();
+        assert_eq!(t.interval_end_us, None);
+        let t = c.advance(10_000_001).unwrap();
+        assert_eq!(t.interval_end_us, Some(10_000_000));
+        // Time going back is ignored; a jump over several intervals ends one at the latest.
+        assert!(c.advance(9_000_000).is_none());
+        let t = c.advance(45_000_000).unwrap();
+        assert_eq!(t.interval_end_us, Some(40_000_000));
+    }
+}

@@ -1,0 +1,150 @@
+//! Progress on stderr while reading, and the one-screen summary at the end.
+
+use std::fmt;
+use std::io::Write;
+use std::time::Instant;
+
+use crate::decode::{DecodeErrorCounts, LinkType};
+use crate::export::ExportStats;
+use crate::pipeline::WorkerStats;
+
+#[derive(Debug, Default, Clone)]
+pub struct CaptureStats {
+    pub packets: u64,
+    pub wire_bytes: u64,
+    pub errors: DecodeErrorCounts,
+    pub first_us: Option<i64>,
+    pub last_us: Option<i64>,
+    /// Live capture: (received, dropped by the kernel, dropped by the interface).
+    pub kernel: Option<(u32, u32, u32)>,
+}
+
+pub struct RunSummary {
+    pub capture: CaptureStats,
+    pub workers: WorkerStats,
+    pub export: ExportStats,
+    /// Why reading stopped early, when the file is damaged.
+    pub damaged: Option<String>,
+    pub interrupted: bool,
+    pub threads: usize,
+    pub link: LinkType,
+}
+
+/// Rewrites one status line on stderr about once a second.
+pub struct Progress {
+    enabled: bool,
+    started: Instant,
+    last: Instant,
+    shown: bool,
+}
+
+impl Progress {
+    pub fn new(enabled: bool) -> Progress {
+        let now = Instant::now();
+        Progress {
+            enabled,
+            started: now,
+            last: now,
+            shown: false,
+        }
+    }
+
+    /// Cheap check, called per packet: looks at the clock every 64 Ki packets only.
+    pub fn due(&mut self, packets: u64) -> bool {
+        self.enabled && packets.trailing_zeros() >= 16 && self.last.elapsed().as_secs() >= 1
+    }
+
+    pub fn show(&mut self, c: &CaptureStats, live_flows: u64) {
+        self.last = Instant::now();
+        let secs = self.started.elapsed().as_secs_f64().max(1e-9);
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r{} packets  {} active flows  {:.0} packets/s   ",
+            c.packets,
+            live_flows,
+            c.packets as f64 / secs
+        );
+        self.shown = true;
+    }
+
+    pub fn clear(&mut self) {
+        if self.shown {
+            let _ = write!(std::io::stderr().lock(), "\r{:60}\r", "");
+        }
+    }
+}
+
+impl fmt::Display for RunSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.capture;
+        let w = &self.workers;
+        writeln!(f, "flowsieve summary")?;
+        writeln!(
+            f,
+            "  packets      {} ({} bytes on the wire), link type {}",
+            c.packets,
+            c.wire_bytes,
+            self.link.name()
+        )?;
+        if let (Some(a), Some(b)) = (c.first_us, c.last_us) {
+            writeln!(
+                f,
+                "  time span    {:.3} s of packet time",
+                (b - a) as f64 / 1e6
+            )?;
+        }
+        writeln!(
+            f,
+            "  flows        {} ({} worker threads)",
+            w.flows, self.threads
+        )?;
+        let mut labels: Vec<_> = w.flows_by_label.iter().collect();
+        labels.sort_by(|a, b| b.1.cmp(a.1).then(a.0.protocol.cmp(b.0.protocol)));
+        for (l, n) in labels.iter().take(12) {
+            writeln!(f, "    {:<22} {:<16} {}", l.protocol, l.category, n)?;
+        }
+        if labels.len() > 12 {
+            writeln!(f, "    ... {} more protocols", labels.len() - 12)?;
+        }
+        let mut cats: std::collections::BTreeMap<&str, u64> = Default::default();
+        for (l, n) in &w.flows_by_label {
+            *cats.entry(l.category).or_default() += n;
+        }
+        let cats: Vec<String> = cats.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        writeln!(f, "  categories   {}", cats.join(", "))?;
+        let mut ends: Vec<_> = w.ended_by_reason.iter().collect();
+        ends.sort();
+        let ends: Vec<String> = ends.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        writeln!(f, "  flow ends    {}", ends.join(", "))?;
+        writeln!(
+            f,
+            "  records      flow_start {}, flow_interval {}, flow_end {} ({} bytes)",
+            w.records[0], w.records[1], w.records[2], self.export.bytes
+        )?;
+        let errs: Vec<String> = c
+            .errors
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(e, n)| format!("{} {}", e.name(), n))
+            .collect();
+        if errs.is_empty() {
+            writeln!(f, "  skipped      none")?;
+        } else {
+            writeln!(f, "  skipped      {}", errs.join(", "))?;
+        }
+        if let Some((recv, drop, ifdrop)) = c.kernel {
+            writeln!(
+                f,
+                "  kernel       received {recv}, dropped {drop}, interface dropped {ifdrop}"
+            )?;
+        }
+        if let Some(d) = &self.damaged {
+            writeln!(f, "  DAMAGED      input ends early: {d}")?;
+        }
+        if self.interrupted {
+            writeln!(f, "  stopped      by signal; every open flow was flushed")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,159 @@
+//! Matching helpers for rule authors: prefixes with wildcards, either/both
+//! directions, length-prefixed framing, port sets, ASCII method checks.
+//! All are allocation-free and bounds-checked (a short prefix is a no-match,
+//! never a panic).
+
+use crate::{FlowView, Side};
+
+/// Wildcard for [`prefix_match`]: matches any byte.
+pub const ANY: u16 = 0x100;
+
+/// True if `data` starts with `pat`.
+#[inline]
+pub fn starts_with(data: &[u8], pat: &[u8]) -> bool {
+    data.starts_with(pat)
+}
+
+/// ASCII case-insensitive [`starts_with`].
+#[inline]
+pub fn starts_with_ignore_case(data: &[u8], pat: &[u8]) -> bool {
+    data.len() >= pat.len() && data[..pat.len()].eq_ignore_ascii_case(pat)
+}
+
+/// Prefix match where each pattern element is a byte value or [`ANY`].
+/// `prefix_match(p, &[0x16, 0x03, ANY, ANY, ANY, 0x01])`.
+#[inline]
+pub fn prefix_match(data: &[u8], pat: &[u16]) -> bool {
+    data.len() >= pat.len()
+        && pat
+            .iter()
+            .zip(data)
+            .all(|(&p, &d)| p == ANY || p == u16::from(d))
+}
+
+/// True if `data` starts with one of `methods` followed by a space, e.g.
+/// `ascii_method(p, &[b"GET", b"POST"])`.
+#[inline]
+pub fn ascii_method(data: &[u8], methods: &[&[u8]]) -> bool {
+    methods
+        .iter()
+        .any(|m| data.starts_with(m) && data.get(m.len()) == Some(&b' '))
+}
+
+/// True if every byte of `data` is printable ASCII or CR/LF/TAB.
+#[inline]
+pub fn is_ascii_text(data: &[u8]) -> bool {
+    data.iter()
+        .all(|&b| (0x20..0x7f).contains(&b) || matches!(b, b'\r' | b'\n' | b'\t'))
+}
+
+/// Big-endian u16 at `offset`, if the data reaches that far.
+#[inline]
+pub fn be_u16(data: &[u8], offset: usize) -> Option<u16> {
+    let b = data.get(offset..offset.checked_add(2)?)?;
+    Some(u16::from_be_bytes([b[0], b[1]]))
+}
+
+/// Big-endian u24 at `offset` (TLS handshake lengths).
+#[inline]
+pub fn be_u24(data: &[u8], offset: usize) -> Option<u32> {
+    let b = data.get(offset..offset.checked_add(3)?)?;
+    Some(u32::from_be_bytes([0, b[0], b[1], b[2]]))
+}
+
+/// Big-endian u32 at `offset`.
+#[inline]
+pub fn be_u32(data: &[u8], offset: usize) -> Option<u32> {
+    let b = data.get(offset..offset.checked_add(4)?)?;
+    Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Length-prefixed framing: the big-endian u16 at `offset` plus `overhead`
+/// equals `len` (typically the side's first payload length). DNS over TCP:
+/// `be16_frame_matches(side.prefix, 0, 2, side.first_payload_len)`.
+#[inline]
+pub fn be16_frame_matches(data: &[u8], offset: usize, overhead: u32, len: u32) -> bool {
+    be_u16(data, offset).is_some_and(|v| u32::from(v) + overhead == len)
+}
+
+/// Conveniences on a flow view.
+pub trait FlowExt {
+    /// True if `pred` holds for the client's or the server's prefix.
+    fn either(&self, pred: impl Fn(&[u8]) -> bool) -> bool;
+    /// True if `pred` holds for both prefixes.
+    fn both(&self, pred: impl Fn(&[u8]) -> bool) -> bool;
+    /// True if either port is in `ports`.
+    fn port_in(&self, ports: &[u16]) -> bool;
+    /// True if both directions carried payload.
+    fn two_way(&self) -> bool;
+}
+
+impl FlowExt for FlowView {
+    #[inline]
+    fn either(&self, pred: impl Fn(&[u8]) -> bool) -> bool {
+        pred(&self.client.prefix) || pred(&self.server.prefix)
+    }
+    #[inline]
+    fn both(&self, pred: impl Fn(&[u8]) -> bool) -> bool {
+        pred(&self.client.prefix) && pred(&self.server.prefix)
+    }
+    #[inline]
+    fn port_in(&self, ports: &[u16]) -> bool {
+        ports.contains(&self.client_port) || ports.contains(&self.server_port)
+    }
+    #[inline]
+    fn two_way(&self) -> bool {
+        self.client.has_payload() && self.server.has_payload()
+    }
+}
+
+/// Conveniences on one direction.
+pub trait SideExt {
+    /// True if this direction carried any payload.
+    fn has_payload(&self) -> bool;
+}
+
+impl SideExt for Side {
+    #[inline]
+    fn has_payload(&self) -> bool {
+        self.bytes > 0 || !self.prefix.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_prefix() {
+        assert!(prefix_match(&[0x16, 3, 1, 0, 9, 1, 7], &[0x16, 3, ANY, ANY, ANY, 1]));
+        assert!(!prefix_match(&[0x16, 3, 1, 0, 9, 2], &[0x16, 3, ANY, ANY, ANY, 1]));
+        assert!(!prefix_match(&[0x16, 3], &[0x16, 3, ANY]));
+    }
+
+    #[test]
+    fn methods_need_a_space() {
+        assert!(ascii_method(b"GET / HTTP/1.1", &[b"POST", b"GET"]));
+        assert!(!ascii_method(b"GETX /", &[b"GET"]));
+        assert!(!ascii_method(b"GET", &[b"GET"]));
+    }
+
+    #[test]
+    fn framing_and_ints() {
+        assert_eq!(be_u16(&[1, 2], 0), Some(0x102));
+        assert_eq!(be_u16(&[1, 2], 1), None);
+        assert_eq!(be_u16(&[1, 2], usize::MAX), None);
+        assert_eq!(be_u24(&[0, 1, 2], 0), Some(0x102));
+        assert_eq!(be_u32(&[0, 0, 1, 2], 0), Some(0x102));
+        assert!(be16_frame_matches(&[0, 30], 0, 2, 32));
+        assert!(!be16_frame_matches(&[0, 30], 0, 2, 31));
+    }
+
+    #[test]
+    fn text_and_case() {
+        assert!(is_ascii_text(b"EHLO x\r\n"));
+        assert!(!is_ascii_text(&[0, 1]));
+        assert!(starts_with_ignore_case(b"ehlo x", b"EHLO"));
+        assert!(!starts_with_ignore_case(b"eh", b"EHLO"));
+    }
+}
