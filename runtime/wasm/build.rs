@@ -90,14 +90,24 @@ fn run() -> Result<(), String> {
             .module(&core)
             .and_then(|enc| enc.encode())
             .map_err(|e| format!("turning {} into a component: {e:#}", core_path.display()))?;
-        let dest = if pack.builtin { &packs_out } else { &tests_out }.join(format!("{}.wasm", pack.name));
+        let dest =
+            if pack.builtin { &packs_out } else { &tests_out }.join(format!("{}.wasm", pack.name));
         fs::write(&dest, &component).map_err(|e| format!("writing {}: {e}", dest.display()))?;
         if pack.builtin {
-            let _ = writeln!(generated, "    ({:?}, include_bytes!({:?})),", pack.name, dest.display().to_string());
+            let _ = writeln!(
+                generated,
+                "    ({:?}, include_bytes!({:?})),",
+                pack.name,
+                dest.display().to_string()
+            );
         }
     }
     generated.push_str("];\n\n/// Where the build put the hostile/test guests (for tests only).\n");
-    let _ = writeln!(generated, "pub const TEST_GUESTS_DIR: &str = {:?};", tests_out.display().to_string());
+    let _ = writeln!(
+        generated,
+        "pub const TEST_GUESTS_DIR: &str = {:?};",
+        tests_out.display().to_string()
+    );
     let gen_path = out_dir.join("builtin_packs.rs");
     fs::write(&gen_path, generated).map_err(|e| format!("writing {}: {e}", gen_path.display()))?;
     Ok(())
@@ -111,7 +121,10 @@ fn var(name: &str) -> Result<String, String> {
 /// `classifiers/testing/<dir>` with crate `test-<dir>`.
 fn discover(classifiers: &Path) -> Result<Vec<PackCrate>, String> {
     let mut packs = Vec::new();
-    for (dir, builtin, prefix) in [(classifiers.to_path_buf(), true, "pack_"), (classifiers.join("testing"), false, "test_")] {
+    for (dir, builtin, prefix) in [
+        (classifiers.to_path_buf(), true, "pack_"),
+        (classifiers.join("testing"), false, "test_"),
+    ] {
         let entries = fs::read_dir(&dir).map_err(|e| format!("listing {}: {e}", dir.display()))?;
         let mut names: Vec<String> = entries
             .filter_map(|e| e.ok())
@@ -121,11 +134,18 @@ fn discover(classifiers: &Path) -> Result<Vec<PackCrate>, String> {
         names.sort();
         for name in names {
             let artifact = format!("{prefix}{}", name.replace('-', "_"));
-            packs.push(PackCrate { name, artifact, builtin });
+            packs.push(PackCrate {
+                name,
+                artifact,
+                builtin,
+            });
         }
     }
     if !packs.iter().any(|p| p.builtin) {
-        return Err(format!("no built-in rule pack found under {}", classifiers.display()));
+        return Err(format!(
+            "no built-in rule pack found under {}",
+            classifiers.display()
+        ));
     }
     Ok(packs)
 }
@@ -140,7 +160,11 @@ fn emit_rerun(root: &Path, classifiers: &Path, packs: &[PackCrate]) {
         classifiers.join("testing"),
     ];
     for pack in packs {
-        let dir = if pack.builtin { classifiers.join(&pack.name) } else { classifiers.join("testing").join(&pack.name) };
+        let dir = if pack.builtin {
+            classifiers.join(&pack.name)
+        } else {
+            classifiers.join("testing").join(&pack.name)
+        };
         paths.extend([dir.join("src"), dir.join("Cargo.toml"), dir.join("wit")]);
     }
     // Not the whole classifiers dir: a `classifiers/target` left by a manual
@@ -161,7 +185,10 @@ fn check_wasm_target() -> Result<(), String> {
         .map_err(|e| format!("running {rustc}: {e}"))?;
     let libdir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
     let has_core = fs::read_dir(&libdir)
-        .map(|rd| rd.filter_map(|e| e.ok()).any(|e| e.file_name().to_string_lossy().starts_with("libcore-")))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .any(|e| e.file_name().to_string_lossy().starts_with("libcore-"))
+        })
         .unwrap_or(false);
     if out.status.success() && has_core {
         Ok(())
@@ -177,13 +204,21 @@ fn build_guests(classifiers: &Path, target_dir: &Path) -> Result<(), String> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(classifiers)
-        .args(["build", "--release", "--workspace", "--target", WASM_TARGET, "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--workspace",
+            "--target",
+            WASM_TARGET,
+            "--target-dir",
+        ])
         .arg(target_dir)
         .arg("--manifest-path")
         .arg(classifiers.join("Cargo.toml"));
     for (key, _) in env::vars_os() {
         let Some(key) = key.to_str() else { continue };
-        let cargo_var = key.starts_with("CARGO_") && !KEPT_CARGO_PREFIXES.iter().any(|p| key.starts_with(p));
+        let cargo_var =
+            key.starts_with("CARGO_") && !KEPT_CARGO_PREFIXES.iter().any(|p| key.starts_with(p));
         if cargo_var || STRIPPED_VARS.contains(&key) {
             cmd.env_remove(key);
         }

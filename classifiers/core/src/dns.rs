@@ -56,7 +56,9 @@ fn unframe(side: &Side) -> Option<&[u8]> {
 }
 
 pub(crate) fn classify_tcp(flow: &FlowView) -> Verdict {
-    let Some(q) = unframe(&flow.client) else { return Verdict::No };
+    let Some(q) = unframe(&flow.client) else {
+        return Verdict::No;
+    };
     let r = if flow.server.prefix.is_empty() {
         &[][..]
     } else {
@@ -74,8 +76,10 @@ mod tests {
     use crate::testutil::{tcp, udp};
 
     // "example.com A IN", ID 0xbeef, RD set.
-    const Q: &[u8] = b"\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01";
-    const R: &[u8] = b"\xbe\xef\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01";
+    const Q: &[u8] =
+        b"\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01";
+    const R: &[u8] =
+        b"\xbe\xef\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01";
 
     fn framed(m: &[u8]) -> Vec<u8> {
         let mut v = (m.len() as u16).to_be_bytes().to_vec();
@@ -99,7 +103,10 @@ mod tests {
     fn tcp_dns() {
         let (q, r) = (framed(Q), framed(R));
         assert_eq!(classify_tcp(&tcp(40000, 53, &q, &r)), Verdict::Yes(DNS_TCP));
-        assert_eq!(classify_tcp(&tcp(40000, 53, &q, b"")), Verdict::Yes(DNS_TCP));
+        assert_eq!(
+            classify_tcp(&tcp(40000, 53, &q, b"")),
+            Verdict::Yes(DNS_TCP)
+        );
         assert_eq!(classify_tcp(&tcp(40000, 53, Q, R)), Verdict::No);
     }
 }

@@ -10,8 +10,22 @@ const METHODS: &[&[u8]] = &[
 
 /// `HTTP/1.x SP 3DIGIT` (RFC 9112 §4).
 fn is_status_line(p: &[u8]) -> bool {
-    prefix_match(p, &[b'H' as u16, b'T' as u16, b'T' as u16, b'P' as u16, b'/' as u16, b'1' as u16, b'.' as u16, ANY, b' ' as u16])
-        && p.get(9..12).is_some_and(|code| code.iter().all(u8::is_ascii_digit))
+    prefix_match(
+        p,
+        &[
+            b'H' as u16,
+            b'T' as u16,
+            b'T' as u16,
+            b'P' as u16,
+            b'/' as u16,
+            b'1' as u16,
+            b'.' as u16,
+            ANY,
+            b' ' as u16,
+        ],
+    ) && p
+        .get(9..12)
+        .is_some_and(|code| code.iter().all(u8::is_ascii_digit))
 }
 
 pub(crate) fn classify(flow: &FlowView) -> Verdict {
@@ -34,16 +48,30 @@ mod tests {
 
     #[test]
     fn request_and_response() {
-        let f = tcp(50000, 8080, b"POST /api HTTP/1.1\r\n", b"HTTP/1.1 201 Created\r\n");
+        let f = tcp(
+            50000,
+            8080,
+            b"POST /api HTTP/1.1\r\n",
+            b"HTTP/1.1 201 Created\r\n",
+        );
         assert_eq!(classify(&f), Verdict::Yes(HTTP));
-        assert_eq!(classify(&tcp(50000, 80, b"HEAD / HTTP/1.0\r\n", b"")), Verdict::Yes(HTTP));
-        assert_eq!(classify(&tcp(50000, 80, b"", b"HTTP/1.0 404 Not Found")), Verdict::Yes(HTTP));
+        assert_eq!(
+            classify(&tcp(50000, 80, b"HEAD / HTTP/1.0\r\n", b"")),
+            Verdict::Yes(HTTP)
+        );
+        assert_eq!(
+            classify(&tcp(50000, 80, b"", b"HTTP/1.0 404 Not Found")),
+            Verdict::Yes(HTTP)
+        );
     }
 
     #[test]
     fn look_alikes_are_rejected() {
         assert_eq!(classify(&tcp(50000, 80, b"GETTER", b"")), Verdict::No);
-        assert_eq!(classify(&tcp(50000, 80, b"GET / HTTP/1.1", b"SSH-2.0-x")), Verdict::No);
+        assert_eq!(
+            classify(&tcp(50000, 80, b"GET / HTTP/1.1", b"SSH-2.0-x")),
+            Verdict::No
+        );
         assert_eq!(classify(&tcp(50000, 80, b"", b"HTTP/1.1 2xx")), Verdict::No);
     }
 }

@@ -8,9 +8,9 @@ mod dns;
 mod http;
 mod smtp;
 mod ssh;
-mod tls;
 #[cfg(test)]
 mod testutil;
+mod tls;
 
 pub const HTTP: u32 = 0;
 pub const HTTPS: u32 = 1;
@@ -33,19 +33,26 @@ pub struct Core;
 impl Rule for Core {
     fn manifest() -> Manifest {
         ManifestBuilder::new("core", env!("CARGO_PKG_VERSION"))
+            // libprotoident's priorities for the same protocols.
             .tcp(HTTP, "HTTP", "Web", 2)
-            .tcp(HTTPS, "HTTPS", "Web", 3)
-            .tcp(SSL_TLS, "SSL/TLS", "Encryption", 3)
+            .tcp(HTTPS, "HTTPS", "Web", 2)
+            .tcp(SSL_TLS, "SSL/TLS", "Encryption", 100)
             .tcp(SSH, "SSH", "Remote_Access", 2)
-            .udp(DNS, "DNS", "Services", 4)
-            .tcp(DNS_TCP, "DNS_TCP", "Services", 3)
+            .udp(DNS, "DNS", "Services", 10)
+            .tcp(DNS_TCP, "DNS_TCP", "Services", 6)
             .tcp(SMTP, "SMTP", "Mail", 2)
             .build()
     }
 
     fn classify(flow: &FlowView) -> Outcome {
         let rules: &[fn(&FlowView) -> Verdict] = match flow.transport {
-            Transport::Tcp => &[http::classify, tls::classify, ssh::classify, smtp::classify, dns::classify_tcp],
+            Transport::Tcp => &[
+                http::classify,
+                tls::classify,
+                ssh::classify,
+                smtp::classify,
+                dns::classify_tcp,
+            ],
             Transport::Udp => &[dns::classify_udp],
         };
         let mut outcome = Outcome::NoMatch;
@@ -77,15 +84,26 @@ mod tests {
 
     #[test]
     fn random_bytes_match_nothing() {
-        let noise: Vec<u8> = (0u32..64).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
-        assert_eq!(Core::classify(&tcp(40000, 9999, &noise, &noise)), Outcome::NoMatch);
-        assert_eq!(Core::classify(&udp(40000, 9999, &noise, &noise)), Outcome::NoMatch);
+        let noise: Vec<u8> = (0u32..64)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        assert_eq!(
+            Core::classify(&tcp(40000, 9999, &noise, &noise)),
+            Outcome::NoMatch
+        );
+        assert_eq!(
+            Core::classify(&udp(40000, 9999, &noise, &noise)),
+            Outcome::NoMatch
+        );
     }
 
     #[test]
     fn dispatches_by_transport() {
         let get = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-        assert_eq!(Core::classify(&tcp(40000, 80, get, b"")), Outcome::Matched(HTTP));
+        assert_eq!(
+            Core::classify(&tcp(40000, 80, get, b"")),
+            Outcome::Matched(HTTP)
+        );
         assert_eq!(Core::classify(&udp(40000, 80, get, b"")), Outcome::NoMatch);
     }
 }

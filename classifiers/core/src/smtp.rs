@@ -41,14 +41,28 @@ mod tests {
 
     #[test]
     fn smtp_dialogue() {
-        let f = tcp(50000, 2525, b"ehlo client.example\r\n", b"220 mx.example ESMTP\r\n");
+        let f = tcp(
+            50000,
+            2525,
+            b"ehlo client.example\r\n",
+            b"220 mx.example ESMTP\r\n",
+        );
         assert_eq!(classify(&f), Verdict::Yes(SMTP));
-        assert_eq!(classify(&tcp(50000, 25, b"", b"220-mx ESMTP\r\n")), Verdict::Yes(SMTP));
+        assert_eq!(
+            classify(&tcp(50000, 25, b"", b"220-mx ESMTP\r\n")),
+            Verdict::Yes(SMTP)
+        );
     }
 
     #[test]
     fn ftp_greeting_waits_then_fails() {
-        assert_eq!(classify(&tcp(50000, 21, b"", b"220 FTP ready\r\n")), Verdict::Maybe);
-        assert_eq!(classify(&tcp(50000, 21, b"USER anonymous\r\n", b"220 FTP ready\r\n")), Verdict::No);
+        assert_eq!(
+            classify(&tcp(50000, 21, b"", b"220 FTP ready\r\n")),
+            Verdict::Maybe
+        );
+        assert_eq!(
+            classify(&tcp(50000, 21, b"USER anonymous\r\n", b"220 FTP ready\r\n")),
+            Verdict::No
+        );
     }
 }

@@ -30,14 +30,25 @@ mod tests {
 
     #[test]
     fn banners() {
-        let f = tcp(50000, 22, b"SSH-2.0-OpenSSH_9.6\r\n", b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n");
+        let f = tcp(
+            50000,
+            22,
+            b"SSH-2.0-OpenSSH_9.6\r\n",
+            b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n",
+        );
         assert_eq!(classify(&f), Verdict::Yes(SSH));
-        assert_eq!(classify(&tcp(50000, 2222, b"", b"SSH-1.99-Cisco-1.25\r\n")), Verdict::Yes(SSH));
+        assert_eq!(
+            classify(&tcp(50000, 2222, b"", b"SSH-1.99-Cisco-1.25\r\n")),
+            Verdict::Yes(SSH)
+        );
     }
 
     #[test]
     fn non_ssh() {
         assert_eq!(classify(&tcp(50000, 22, b"SSH-", b"")), Verdict::No);
-        assert_eq!(classify(&tcp(50000, 22, b"GET /", b"SSH-2.0-x")), Verdict::No);
+        assert_eq!(
+            classify(&tcp(50000, 22, b"GET /", b"SSH-2.0-x")),
+            Verdict::No
+        );
     }
 }

@@ -41,7 +41,10 @@ pub(crate) fn classify(flow: &FlowView) -> Verdict {
     if !tls {
         return Verdict::No;
     }
-    let http_alpn = flow.alpn.iter().any(|a| a == "h2" || a.starts_with("http/1."));
+    let http_alpn = flow
+        .alpn
+        .iter()
+        .any(|a| a == "h2" || a.starts_with("http/1."));
     if flow.port_in(&[443]) || http_alpn {
         Verdict::Yes(HTTPS)
     } else {
@@ -54,8 +57,12 @@ mod tests {
     use super::*;
     use crate::testutil::tcp;
 
-    const CH: &[u8] = &[0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03];
-    const SH: &[u8] = &[0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00, 0x00, 0x76, 0x03, 0x03];
+    const CH: &[u8] = &[
+        0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+    ];
+    const SH: &[u8] = &[
+        0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00, 0x00, 0x76, 0x03, 0x03,
+    ];
 
     #[test]
     fn by_port_and_alpn() {
@@ -70,8 +77,17 @@ mod tests {
     #[test]
     fn not_tls() {
         // Application data first, a bogus version, an answer that is not TLS.
-        assert_eq!(classify(&tcp(50000, 443, &[0x17, 3, 3, 0, 5, 1], b"")), Verdict::No);
-        assert_eq!(classify(&tcp(50000, 443, &[0x16, 3, 9, 0, 5, 1], b"")), Verdict::No);
-        assert_eq!(classify(&tcp(50000, 443, CH, b"HTTP/1.1 400 Bad")), Verdict::No);
+        assert_eq!(
+            classify(&tcp(50000, 443, &[0x17, 3, 3, 0, 5, 1], b"")),
+            Verdict::No
+        );
+        assert_eq!(
+            classify(&tcp(50000, 443, &[0x16, 3, 9, 0, 5, 1], b"")),
+            Verdict::No
+        );
+        assert_eq!(
+            classify(&tcp(50000, 443, CH, b"HTTP/1.1 400 Bad")),
+            Verdict::No
+        );
     }
 }

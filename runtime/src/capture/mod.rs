@@ -16,7 +16,7 @@ pub enum CaptureError {
     OpenLive { iface: String, reason: String },
     #[error("invalid BPF filter {filter:?}: {reason}")]
     Filter { filter: String, reason: String },
-    #[error("link type {dlt} ({name}) is not supported; supported: Ethernet, Linux SLL/SLL2, raw IP, BSD/OpenBSD loopback, PPP, Cisco HDLC")]
+    #[error("link type {dlt} ({name}) is not supported; supported: Ethernet, Linux SLL/SLL2, raw IP, BSD/OpenBSD loopback, PPP, Cisco HDLC, NFLOG")]
     LinkType { dlt: i32, name: String },
 }
 
@@ -106,7 +106,9 @@ impl Source {
         self.live
     }
 
-    pub fn next(&mut self) -> Next<'_> {
+    // time_t and suseconds_t are i64 here but not on every target: keep the casts.
+    #[allow(clippy::unnecessary_cast)]
+    pub fn next_packet(&mut self) -> Next<'_> {
         match self.cap.next_packet() {
             Ok(p) => Next::Packet {
                 ts_us: (p.header.ts.tv_sec as i64)

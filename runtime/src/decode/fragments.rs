@@ -6,7 +6,7 @@
 
 use std::net::IpAddr;
 
-use etherparse::{Ipv6ExtensionSlice, LaxIpSlice};
+use etherparse::LaxIpSlice;
 use hashbrown::HashMap;
 
 /// Entries kept at most; a flood of first fragments cannot grow memory past this.
@@ -32,14 +32,39 @@ pub fn info(ip: &LaxIpSlice<'_>) -> Option<FragInfo> {
                 offset,
             })
         }
-        LaxIpSlice::Ipv6(v6) => v6.extensions().clone().into_iter().find_map(|e| match e {
-            Ipv6ExtensionSlice::Fragment(f) if f.is_fragmenting_payload() => Some(FragInfo {
-                id: f.identification(),
-                offset: f.fragment_offset().value(),
-            }),
-            _ => None,
-        }),
+        LaxIpSlice::Ipv6(v6) => v6
+            .payload()
+            .fragmented
+            .then(|| ipv6_fragment_header(v6.header().slice(), v6.extensions().slice()))
+            .flatten(),
     }
+}
+
+/// Walks the IPv6 extension chain to the fragment header.
+///
+/// Done by hand on purpose: etherparse 0.21's extension iterator reads past the end of a
+/// laxly parsed, truncated chain (tcpdump's `ipv6hdr-heapoverflow.pcap` trips its
+/// debug-mode unsafe precondition check), so we only use the bytes it validated.
+fn ipv6_fragment_header(fixed: &[u8], ext: &[u8]) -> Option<FragInfo> {
+    let mut next = *fixed.get(6)?;
+    let mut off = 0usize;
+    for _ in 0..8 {
+        let h = ext.get(off..off + 8)?;
+        let len = match next {
+            44 => {
+                return Some(FragInfo {
+                    id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+                    offset: u16::from_be_bytes([h[2], h[3]]) >> 3,
+                })
+            }
+            0 | 43 | 60 | 135 | 139 | 140 => (h[1] as usize + 1) * 8,
+            51 => (h[1] as usize + 2) * 4,
+            _ => return None,
+        };
+        next = h[0];
+        off += len;
+    }
+    None
 }
 
 #[derive(Hash, PartialEq, Eq)]

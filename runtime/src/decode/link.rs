@@ -1,6 +1,6 @@
 //! Link layers libpcap hands us, down to an EtherType and the network-layer bytes.
 
-use etherparse::{EtherType, Ethernet2Slice, LinuxSllProtocolType, LinuxSllSlice, SingleVlanSlice};
+use etherparse::{EtherType, Ethernet2Slice, SingleVlanSlice};
 
 use super::DecodeError;
 
@@ -28,6 +28,8 @@ pub enum LinkType {
     Ppp,
     /// Cisco HDLC.
     CiscoHdlc,
+    /// Linux netfilter NFLOG: TLVs, one of which holds the IP packet.
+    Nflog,
 }
 
 impl LinkType {
@@ -41,6 +43,7 @@ impl LinkType {
             108 => LinkType::Loop,
             9 | 50 | 166 => LinkType::Ppp,
             104 => LinkType::CiscoHdlc,
+            239 => LinkType::Nflog,
             _ => return None,
         })
     }
@@ -55,6 +58,7 @@ impl LinkType {
             LinkType::Loop => "OpenBSD loopback",
             LinkType::Ppp => "PPP",
             LinkType::CiscoHdlc => "Cisco HDLC",
+            LinkType::Nflog => "NFLOG",
         }
     }
 }
@@ -68,11 +72,11 @@ pub fn strip(link: LinkType, frame: &[u8]) -> Result<(EtherType, &[u8]), DecodeE
             ether_payload(eth.ether_type(), eth.payload_slice())
         }
         LinkType::LinuxSll => {
-            let sll = LinuxSllSlice::from_slice(frame).map_err(|_| DecodeError::TruncatedLink)?;
-            match sll.protocol_type() {
-                LinuxSllProtocolType::EtherType(t) => ether_payload(t, sll.payload_slice()),
-                _ => Err(DecodeError::NotIp),
-            }
+            // SLL: packet type (2), arphrd (2), addr len (2), addr (8), protocol (2): 16 bytes.
+            // Read by hand: for loopback and tunnel devices etherparse reads the protocol as
+            // something other than an EtherType, but Linux writes the EtherType there.
+            let rest = frame.get(16..).ok_or(DecodeError::TruncatedLink)?;
+            ether_payload(EtherType(be16(frame, 14)?), rest)
         }
         LinkType::LinuxSll2 => {
             // SLL2: protocol (2), reserved (2), ifindex (4), arphrd (2), pkttype (1),
@@ -102,18 +106,43 @@ pub fn strip(link: LinkType, frame: &[u8]) -> Result<(EtherType, &[u8]), DecodeE
                 _ => Err(DecodeError::NotIp),
             }
         }
-        LinkType::Ppp => {
-            let body = match frame {
-                [0xff, 0x03, rest @ ..] => rest,
-                _ => frame,
-            };
-            ppp_payload(body)
-        }
+        LinkType::Ppp => match frame {
+            // PPP_SERIAL captures may hold Cisco HDLC frames (RFC 1547 framing).
+            [0x0f | 0x8f, 0x00, ..] => strip(LinkType::CiscoHdlc, frame),
+            _ => ppp_payload(frame),
+        },
         LinkType::CiscoHdlc => {
             let rest = frame.get(4..).ok_or(DecodeError::TruncatedLink)?;
             ether_payload(EtherType(be16(frame, 2)?), rest)
         }
+        LinkType::Nflog => nflog_payload(frame),
     }
+}
+
+/// NFLOG: a 4-byte header (address family first), then TLVs with little-endian length
+/// (including the 4-byte TLV header, padded to 4) and type; type 9 holds the packet.
+fn nflog_payload(frame: &[u8]) -> Result<(EtherType, &[u8]), DecodeError> {
+    let family = *frame.first().ok_or(DecodeError::TruncatedLink)?;
+    let mut off = 4usize;
+    while let Some(tlv) = frame.get(off..off + 4) {
+        let len = u16::from_le_bytes([tlv[0], tlv[1]]) as usize;
+        let kind = u16::from_le_bytes([tlv[2], tlv[3]]);
+        if len < 4 {
+            return Err(DecodeError::TruncatedLink);
+        }
+        if kind == 9 {
+            let payload = frame
+                .get(off + 4..off + len)
+                .ok_or(DecodeError::TruncatedLink)?;
+            return match family {
+                2 => Ok((EtherType::IPV4, payload)),
+                10 => Ok((EtherType::IPV6, payload)),
+                _ => Ok((ip_version_type(payload)?, payload)),
+            };
+        }
+        off += (len + 3) & !3;
+    }
+    Err(DecodeError::NotIp)
 }
 
 /// Follows VLAN tags, MPLS labels and PPPoE sessions after an EtherType.
@@ -145,9 +174,19 @@ fn ether_payload(mut t: EtherType, mut data: &[u8]) -> Result<(EtherType, &[u8])
     Err(DecodeError::TruncatedLink)
 }
 
-fn ppp_payload(body: &[u8]) -> Result<(EtherType, &[u8]), DecodeError> {
-    let proto = be16(body, 0)?;
-    let rest = &body[2..];
+/// A PPP frame: optional address/control bytes (ff 03), then a protocol field of one byte
+/// (compressed, RFC 1661 PFC: odd first byte) or two.
+fn ppp_payload(frame: &[u8]) -> Result<(EtherType, &[u8]), DecodeError> {
+    let body = match frame {
+        [0xff, 0x03, rest @ ..] => rest,
+        _ => frame,
+    };
+    let first = *body.first().ok_or(DecodeError::TruncatedLink)?;
+    let (proto, rest) = if first & 1 == 1 {
+        (first as u16, &body[1..])
+    } else {
+        (be16(body, 0)?, &body[2..])
+    };
     match proto {
         0x0021 => Ok((EtherType::IPV4, rest)),
         0x0057 => Ok((EtherType::IPV6, rest)),
@@ -164,23 +203,41 @@ fn ip_version_type(data: &[u8]) -> Result<EtherType, DecodeError> {
     }
 }
 
-/// The EtherType and payload inside a GRE header (RFC 2784/2890), version 0 only.
+/// The EtherType and payload inside a GRE header: version 0 (RFC 2784/2890) carrying IP
+/// or Ethernet, and version 1 (PPTP's enhanced GRE, RFC 2637) carrying PPP.
 pub fn gre_inner(data: &[u8]) -> Option<(EtherType, &[u8])> {
     let flags = be16(data, 0).ok()?;
-    if flags & 0x0007 != 0 {
-        return None; // version 1 is PPTP's enhanced GRE: leave it as a GRE flow
-    }
-    let mut off = 4;
-    for bit in [0x8000u16, 0x2000, 0x1000] {
-        // checksum(+reserved), key, sequence number: 4 bytes each when present
-        if flags & bit != 0 {
-            off += 4;
-        }
-    }
     let t = EtherType(be16(data, 2).ok()?);
-    let inner = data.get(off..)?;
-    match t {
-        EtherType::IPV4 | EtherType::IPV6 | TRANSPARENT_ETHERNET => Some((t, inner)),
+    match flags & 0x0007 {
+        0 => {
+            let mut off = 4;
+            for bit in [0x8000u16, 0x2000, 0x1000] {
+                // checksum(+reserved), key, sequence number: 4 bytes each when present
+                if flags & bit != 0 {
+                    off += 4;
+                }
+            }
+            let inner = data.get(off..)?;
+            match t {
+                EtherType::IPV4 | EtherType::IPV6 | TRANSPARENT_ETHERNET => Some((t, inner)),
+                _ => None,
+            }
+        }
+        1 if t == EtherType(0x880b) => {
+            // Key (payload length + call id) always, then sequence and ack numbers if flagged.
+            let mut off = 8;
+            if flags & 0x1000 != 0 {
+                off += 4;
+            }
+            if flags & 0x0080 != 0 {
+                off += 4;
+            }
+            let ppp = data.get(off..)?;
+            if ppp.is_empty() {
+                return None; // an ack-only packet carries no payload
+            }
+            ppp_payload(ppp).ok()
+        }
         _ => None,
     }
 }

@@ -46,11 +46,24 @@ pub fn parse(proto: u8, data: &[u8], declared: u32) -> Result<Transport<'_>, Dec
             if declared < hlen {
                 return Err(DecodeError::BadTransportHeader);
             }
+            let mut payload_len = declared - hlen;
+            if proto == UDP {
+                // The smaller of the IP and UDP lengths: a first fragment carries less than
+                // its UDP length says, and a bogus IP length must not inflate the count.
+                if let Some(l) = data
+                    .get(4..6)
+                    .map(|l| u16::from_be_bytes([l[0], l[1]]) as u32)
+                {
+                    if l >= 8 {
+                        payload_len = payload_len.min(l - 8);
+                    }
+                }
+            }
             Ok(Transport {
                 src_port: u16::from_be_bytes([h[0], h[1]]),
                 dst_port: u16::from_be_bytes([h[2], h[3]]),
                 tcp: None,
-                payload_len: declared - hlen,
+                payload_len,
                 payload: data.get(hlen as usize..).unwrap_or(&[]),
             })
         }

@@ -136,7 +136,8 @@ impl Flow {
 
     /// Counts one packet; returns nothing, the caller reads the state it needs.
     pub fn account(&mut self, side: usize, ts: i64, payload_len: u32, tcp: Option<TcpFields>) {
-        self.first_us = self.first_us.min(ts);
+        // start_ts stays the first packet's time even if a later packet carries an older
+        // timestamp (captures merged out of order); the end is the latest time seen.
         self.last_us = self.last_us.max(ts);
         let c = &mut self.total[side];
         c.packets += 1;

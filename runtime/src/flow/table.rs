@@ -203,8 +203,8 @@ fn new_flow(cfg: &TableConfig, created: &mut u64, p: &PacketView) -> Flow {
                     let ip = e.ip(p.key.v6);
                     nets.iter().any(|n| n.contains(&ip))
                 };
-                // A flow with only the server end local goes out from the server.
-                !(local(s) && !local(c))
+                // Only a flow whose server end alone is local goes out from the server.
+                !local(s) || local(c)
             }
         };
         Flow::new(id, p.key, client_is_a, out_is_client, p.ts_us)

@@ -69,7 +69,7 @@ pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunS
     let fs = &config.flow_statistics;
     let mut senders = Vec::with_capacity(workers);
     let mut handles = Vec::with_capacity(workers);
-    for w in 0..workers {
+    for (w, live) in live_flows.iter().enumerate() {
         let (tx, rx) = bounded::<ToWorker>(QUEUE_DEPTH);
         let worker = worker::Worker::new(
             TableConfig::from_config(config, w, workers),
@@ -79,7 +79,7 @@ pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunS
             rec_tx.clone(),
             buf_rx.clone(),
             batch_back_tx.clone(),
-            live_flows[w].clone(),
+            live.clone(),
         );
         let h = std::thread::Builder::new()
             .name(format!("worker-{w}"))
@@ -94,7 +94,13 @@ pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunS
     let mut dispatch = Dispatcher::new(senders, batch_back_rx, BATCH);
     let mut decoder = Decoder::new(source.link_type(), config.flows.decode_tunnels);
     let mut cstats = CaptureStats::default();
-    let mut clock = Clock::new(fs.output_interval);
+    let t = &config.flows.timeouts;
+    let max_timeout = [t.tcp, t.tcp_handshake, t.tcp_closed, t.udp, t.icmp, t.other]
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+    let mut clock = Clock::new(fs.output_interval, max_timeout);
+    let mut ticks = Vec::new();
     let mut progress = Progress::new(opts.progress);
     let live = source.is_live();
     let mut damaged = None;
@@ -103,7 +109,7 @@ pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunS
         if opts.stop.load(Ordering::Relaxed) {
             break;
         }
-        match source.next() {
+        match source.next_packet() {
             Next::Packet {
                 ts_us,
                 data,
@@ -114,7 +120,8 @@ pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunS
                 cstats.first_us.get_or_insert(ts_us);
                 cstats.last_us = Some(ts_us);
                 let now = if live { wall_us() } else { ts_us };
-                if let Some(tick) = clock.advance(now) {
+                clock.advance(now, &mut ticks);
+                for tick in ticks.drain(..) {
                     dispatch.broadcast_tick(tick)?;
                 }
                 match decoder.decode(ts_us, data) {
@@ -136,7 +143,8 @@ pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunS
             }
             Next::Timeout => {
                 dispatch.flush()?;
-                if let Some(tick) = clock.advance(wall_us()) {
+                clock.advance(wall_us(), &mut ticks);
+                for tick in ticks.drain(..) {
                     dispatch.broadcast_tick(tick)?;
                 }
             }
@@ -188,56 +196,75 @@ fn wall_us() -> i64 {
 }
 
 /// The run's clock: when to expire idle flows and where output intervals end.
+///
+/// Every interval boundary the clock passes is a tick, also across a gap in the traffic, so
+/// a pcap gets the same `flow_interval` records a live capture of the same traffic would.
+/// Across a gap longer than the longest idle timeout only the boundaries up to that timeout
+/// matter (every flow has expired by then), so a capture that jumps years costs nothing.
 struct Clock {
     interval_us: i64,
+    /// Boundaries after which no flow can still be alive, when nothing arrives.
+    max_gap_boundaries: i64,
     now_us: Option<i64>,
     next_housekeeping: i64,
     /// Start of the current output interval (a multiple of the interval).
     interval_start: i64,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tick {
     pub now_us: i64,
     pub interval_end_us: Option<i64>,
 }
 
 impl Clock {
-    fn new(interval_secs: u64) -> Clock {
+    fn new(interval_secs: u64, max_timeout_secs: u64) -> Clock {
+        let interval_secs = interval_secs.max(1);
         Clock {
-            interval_us: (interval_secs.max(1) as i64).saturating_mul(1_000_000),
+            interval_us: (interval_secs as i64).saturating_mul(1_000_000),
+            max_gap_boundaries: (max_timeout_secs / interval_secs) as i64 + 2,
             now_us: None,
             next_housekeeping: i64::MIN,
             interval_start: i64::MIN,
         }
     }
 
-    /// Moves the clock to `t` (it never goes back) and says whether a tick is due.
-    fn advance(&mut self, t: i64) -> Option<Tick> {
+    /// Moves the clock to `t` (it never goes back) and appends the ticks that are due.
+    fn advance(&mut self, t: i64, ticks: &mut Vec<Tick>) {
         let now = match self.now_us {
             None => {
                 self.now_us = Some(t);
                 self.next_housekeeping = t.saturating_add(HOUSEKEEPING_US);
                 self.interval_start = t.div_euclid(self.interval_us) * self.interval_us;
-                return None;
+                return;
             }
-            Some(n) if t <= n => return None,
+            Some(n) if t <= n => return,
             Some(_) => t,
         };
         self.now_us = Some(now);
-        let boundary = now.div_euclid(self.interval_us) * self.interval_us;
-        let interval_end = (boundary > self.interval_start).then(|| {
-            self.interval_start = boundary;
-            boundary
-        });
-        if interval_end.is_none() && now < self.next_housekeeping {
-            return None;
+        let last = now.div_euclid(self.interval_us) * self.interval_us;
+        let crossed = (last - self.interval_start) / self.interval_us;
+        for k in 1..=crossed.min(self.max_gap_boundaries) {
+            let b = self.interval_start + k * self.interval_us;
+            ticks.push(Tick {
+                now_us: b,
+                interval_end_us: Some(b),
+            });
         }
-        self.next_housekeeping = now.saturating_add(HOUSEKEEPING_US);
-        Some(Tick {
-            now_us: now,
-            interval_end_us: interval_end,
-        })
+        if crossed > self.max_gap_boundaries {
+            ticks.push(Tick {
+                now_us: last,
+                interval_end_us: Some(last),
+            });
+        }
+        self.interval_start = last;
+        if now >= self.next_housekeeping || crossed > 0 {
+            self.next_housekeeping = now.saturating_add(HOUSEKEEPING_US);
+            ticks.push(Tick {
+                now_us: now,
+                interval_end_us: None,
+            });
+        }
     }
 }
 
@@ -245,18 +272,50 @@ impl Clock {
 mod tests {
     use super::*;
 
+    fn ends(ticks: &[Tick]) -> Vec<i64> {
+        ticks
+            .iter()
+            .filter_map(|t| t.interval_end_us)
+            .map(|b| b / 1_000_000)
+            .collect()
+    }
+
     #[test]
-    fn clock_ticks_on_interval_boundaries_and_every_second() {
-        let mut c = Clock::new(10);
-        assert!(c.advance(5_500_000).is_none());
-        assert!(c.advance(6_000_000).is_none());
-        let t = c.advance(6_600_000).unwrap();
-        assert_eq!(t.interval_end_us, None);
-        let t = c.advance(10_000_001).unwrap();
-        assert_eq!(t.interval_end_us, Some(10_000_000));
-        // Time going back is ignored; a jump over several intervals ends one at the latest.
-        assert!(c.advance(9_000_000).is_none());
-        let t = c.advance(45_000_000).unwrap();
-        assert_eq!(t.interval_end_us, Some(40_000_000));
+    fn clock_ticks_on_every_boundary_and_every_second() {
+        let mut c = Clock::new(10, 300);
+        let mut t = Vec::new();
+        c.advance(5_500_000, &mut t);
+        c.advance(6_000_000, &mut t);
+        assert!(t.is_empty());
+        c.advance(6_600_000, &mut t);
+        assert_eq!(
+            t,
+            vec![Tick {
+                now_us: 6_600_000,
+                interval_end_us: None
+            }]
+        );
+        t.clear();
+        c.advance(10_000_001, &mut t);
+        assert_eq!(ends(&t), vec![10]);
+        assert_eq!(t.last().map(|t| t.now_us), Some(10_000_001));
+        // Time going back is ignored; a gap ends every interval it spans.
+        t.clear();
+        c.advance(9_000_000, &mut t);
+        assert!(t.is_empty());
+        c.advance(45_000_000, &mut t);
+        assert_eq!(ends(&t), vec![20, 30, 40]);
+    }
+
+    #[test]
+    fn a_jump_of_years_costs_only_the_timeout_horizon() {
+        let mut c = Clock::new(60, 300);
+        let mut t = Vec::new();
+        c.advance(0, &mut t);
+        c.advance(10 * 365 * 86_400 * 1_000_000, &mut t);
+        let e = ends(&t);
+        assert_eq!(e.len(), 8); // 7 boundaries cover 300 s of idle timeout, then the last
+        assert_eq!(e[..3], [60, 120, 180]);
+        assert_eq!(*e.last().unwrap_or(&0), 10 * 365 * 86_400);
     }
 }

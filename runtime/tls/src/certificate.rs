@@ -10,9 +10,7 @@ use x509_parser::asn1_rs::Oid;
 use x509_parser::oid_registry::{
     OidRegistry, OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_NIST_EC_P521,
 };
-use x509_parser::prelude::{
-    ASN1Time, FromDer, GeneralName, X509Certificate, X509Name,
-};
+use x509_parser::prelude::{ASN1Time, FromDer, GeneralName, X509Certificate, X509Name};
 
 use crate::error::TlsError;
 use x509_parser::public_key::PublicKey;
@@ -110,8 +108,12 @@ pub fn summarize_certificate(der: &[u8]) -> Result<CertificateSummary, TlsError>
 
 fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
     match bytes.len() {
-        4 => <[u8; 4]>::try_from(bytes).ok().map(|a| Ipv4Addr::from(a).into()),
-        16 => <[u8; 16]>::try_from(bytes).ok().map(|a| Ipv6Addr::from(a).into()),
+        4 => <[u8; 4]>::try_from(bytes)
+            .ok()
+            .map(|a| Ipv4Addr::from(a).into()),
+        16 => <[u8; 16]>::try_from(bytes)
+            .ok()
+            .map(|a| Ipv6Addr::from(a).into()),
         _ => None,
     }
 }
@@ -200,7 +202,7 @@ fn name_summary(name: &X509Name) -> NameSummary {
 
 /// BMPString (UTF-16BE) or anything else: best-effort text.
 fn decode_other_string(bytes: &[u8]) -> String {
-    if bytes.len() % 2 == 0 && bytes.first() == Some(&0) {
+    if bytes.len().is_multiple_of(2) && bytes.first() == Some(&0) {
         let units: Vec<u16> = bytes
             .chunks_exact(2)
             .map(|c| u16::from_be_bytes([c[0], c[1]]))

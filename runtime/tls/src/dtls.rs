@@ -119,7 +119,9 @@ impl DtlsParser {
                 self.dispatch(dir, slot, message_seq, msg_type, data);
                 continue;
             }
-            let pending = dir_state.pending.get_or_insert_with(PendingMessage::default);
+            let pending = dir_state
+                .pending
+                .get_or_insert_with(PendingMessage::default);
             if pending.message_seq != message_seq || pending.body.len() != length {
                 *pending = PendingMessage {
                     message_seq,

@@ -34,11 +34,17 @@ pub fn ja3_string(hello: &ClientHello) -> String {
     let mut s = String::with_capacity(256);
     let _ = write!(s, "{},", hello.legacy_version);
     let not_grease = |v: &&u16| !is_grease(**v);
-    push_decimal_list(&mut s, hello.cipher_suites.iter().filter(not_grease).copied());
+    push_decimal_list(
+        &mut s,
+        hello.cipher_suites.iter().filter(not_grease).copied(),
+    );
     s.push(',');
     push_decimal_list(&mut s, hello.extensions.iter().filter(not_grease).copied());
     s.push(',');
-    push_decimal_list(&mut s, hello.supported_groups.iter().filter(not_grease).copied());
+    push_decimal_list(
+        &mut s,
+        hello.supported_groups.iter().filter(not_grease).copied(),
+    );
     s.push(',');
     push_decimal_list(&mut s, hello.ec_point_formats.iter().copied());
     s
@@ -90,7 +96,10 @@ fn ja4_alpn(hello: &ClientHello) -> [char; 2] {
         return [a as char, b as char];
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    [HEX[(a >> 4) as usize] as char, HEX[(b & 0xf) as usize] as char]
+    [
+        HEX[(a >> 4) as usize] as char,
+        HEX[(b & 0xf) as usize] as char,
+    ]
 }
 
 /// First 12 hex characters of SHA-256, or `000000000000` for an empty input list.
@@ -284,6 +293,9 @@ mod tests {
             ..ServerHello::default()
         };
         assert_eq!(ja3s_string(&sh), "771,49199,65281-0-11-16-23");
-        assert_eq!(md5_hex(&ja3s_string(&sh)), "5d79edf64e03689ff559a54e9d9487bc");
+        assert_eq!(
+            md5_hex(&ja3s_string(&sh)),
+            "5d79edf64e03689ff559a54e9d9487bc"
+        );
     }
 }

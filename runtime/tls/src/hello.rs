@@ -91,11 +91,17 @@ pub fn parse_client_hello(body: &[u8], dtls: bool) -> Result<ClientHello, TlsErr
     if r.is_empty() {
         return Ok(hello);
     }
-    let extensions = r.vec16().ok_or(truncated("client_hello.extensions"))?;
-    let mut r = Reader::new(extensions);
+    // A block or extension cut short still yields the extensions before the
+    // damage (lenient like tshark): the hello's ciphers and SNI stay useful.
+    let Some(block_len) = r.u16() else {
+        return Ok(hello);
+    };
+    let available = r.remaining().min(usize::from(block_len));
+    let mut r = Reader::new(r.bytes(available).unwrap_or(&[]));
     while !r.is_empty() {
-        let ext_type = r.u16().ok_or(truncated("extension.type"))?;
-        let data = r.vec16().ok_or(truncated("extension.data"))?;
+        let (Some(ext_type), Some(data)) = (r.u16(), r.vec16()) else {
+            break;
+        };
         hello.extensions.push(ext_type);
         // Malformed contents of one extension do not invalidate the hello:
         // the fingerprints only need its type.
@@ -272,6 +278,10 @@ pub(crate) mod tests {
             let _ = parse_server_hello(&body[..cut]);
         }
         assert!(parse_client_hello(&body[..10], false).is_err());
+        // Cut inside the extensions: the hello is kept with the extensions before the cut.
+        let cut = parse_client_hello(&body[..body.len() - 3], false).unwrap();
+        assert_eq!(cut.extensions, [0]);
+        assert_eq!(cut.sni.as_deref(), Some("a.example"));
     }
 
     #[test]

@@ -21,8 +21,8 @@ mod reader;
 pub mod reassembly;
 mod tls;
 
-pub use dtls::DtlsParser;
 pub use certificate::{summarize_certificate, CertificateSummary, NameSummary};
+pub use dtls::DtlsParser;
 
 pub use error::TlsError;
 pub use fingerprint::{ja3_string, ja3s_string, ja4, md5_hex, Transport};
@@ -39,4 +39,24 @@ pub use tls::{StopReason, TlsParser};
 pub enum Direction {
     ClientToServer,
     ServerToClient,
+}
+
+#[cfg(test)]
+mod size_tests {
+    /// The pipeline keeps one of these per inspected flow: keep them small
+    /// enough to box cheaply, and notice when they grow.
+    #[test]
+    fn per_flow_state_sizes() {
+        let sizes = [
+            ("StreamPrefix", std::mem::size_of::<crate::StreamPrefix>()),
+            ("TlsParser", std::mem::size_of::<crate::TlsParser>()),
+            ("DtlsParser", std::mem::size_of::<crate::DtlsParser>()),
+            ("QuicParser", std::mem::size_of::<crate::QuicParser>()),
+        ];
+        for (name, size) in sizes {
+            println!("{name}: {size} bytes");
+        }
+        assert!(sizes[0].1 <= 128);
+        assert!(sizes[1].1 <= 1024);
+    }
 }

@@ -53,8 +53,9 @@ const SALT_V1: [u8; 20] = hex20("38762cf7f55934b34d179ae6a4c80cadccbb7f0a");
 const SALT_V2: [u8; 20] = hex20("0dede3def700a6db819381be6e269dcbf9bd2ed9");
 const SALT_DRAFT_29: [u8; 20] = hex20("afbfec289993d24c9e9786f19c6111e04390a899");
 const SALT_DRAFT_23: [u8; 20] = hex20("c3eef712c72ebb5a11a7d2432bb46365bef9f502");
-/// Google's QUIC-with-TLS T051 (Wireshark's `handshake_salt_t51`).
-const SALT_T051: [u8; 20] = hex20("7a4edef4e7ccee5fa4506c19124fc8ccdaf4b6e4");
+/// Google's QUIC-with-TLS T050 / T051 (the salts Wireshark and nDPI use).
+const SALT_T050: [u8; 20] = hex20("7ff579e5acd072915580304c43a2367c60488310");
+const SALT_T051: [u8; 20] = hex20("7a4edef4e7ccee5fa4506c19124fc8ccda6e033d");
 
 const QUIC_V1: u32 = 0x0000_0001;
 const QUIC_V2: u32 = 0x6b33_43cf;
@@ -84,6 +85,7 @@ fn version_params(version: u32) -> Option<VersionParams> {
         QUIC_V2 => SALT_V2,
         0xff00_001d..=0xff00_0020 => SALT_DRAFT_29,
         0xff00_0017..=0xff00_001c => SALT_DRAFT_23,
+        0x5430_3530 => SALT_T050,
         0x5430_3531 => SALT_T051,
         _ => return None,
     };
@@ -143,12 +145,15 @@ impl std::fmt::Debug for InitialKeys {
     }
 }
 
-/// Raw key material, exposed for the RFC test vectors.
+/// AEAD key, IV and header-protection key of one direction.
+type KeyMaterial = ([u8; 16], [u8; 12], [u8; 16]);
+
+/// Raw key material (separate from [`InitialKeys`] for the RFC test vectors).
 fn derive_key_material(
     params: VersionParams,
     dcid: &[u8],
     dir: Direction,
-) -> Result<([u8; 16], [u8; 12], [u8; 16]), TlsError> {
+) -> Result<KeyMaterial, TlsError> {
     let (initial, _) = Hkdf::<Sha256>::extract(Some(&params.salt), dcid);
     let initial = Hkdf::<Sha256>::from_prk(&initial).map_err(|_| TlsError::Quic("prk"))?;
     let mut secret = [0u8; 32];
@@ -184,7 +189,8 @@ impl InitialKeys {
 /// Per-direction QUIC state.
 #[derive(Debug, Clone)]
 struct QuicDirection {
-    keys: Option<InitialKeys>,
+    /// Boxed: AES key schedules are large and only needed once a QUIC Initial is seen.
+    keys: Option<Box<InitialKeys>>,
     crypto: StreamPrefix,
     /// Bytes of `crypto` already walked as handshake messages.
     consumed: usize,
@@ -334,9 +340,9 @@ impl QuicParser {
             Direction::ServerToClient => &mut self.server,
         };
         if side.keys.is_none() {
-            side.keys = Some(InitialKeys::derive(params, original, dir)?);
+            side.keys = Some(Box::new(InitialKeys::derive(params, original, dir)?));
         }
-        side.keys.as_ref().ok_or(TlsError::Quic("keys"))
+        side.keys.as_deref().ok_or(TlsError::Quic("keys"))
     }
 
     fn decrypt_initial(
@@ -360,7 +366,7 @@ impl QuicParser {
         let result = self.decrypt_into(dir, params, dcid, packet, pn_offset, &mut scratch);
         if result.is_ok() {
             self.version.get_or_insert(version);
-            self.read_frames(dir, &scratch);
+            self.read_frames(dir, version, &scratch);
         }
         self.scratch = scratch;
         result
@@ -376,7 +382,7 @@ impl QuicParser {
         pn_offset: usize,
         out: &mut Vec<u8>,
     ) -> Result<(), TlsError> {
-        let keys = self.keys_for(dir, params, dcid)?.clone();
+        let keys = self.keys_for(dir, params, dcid)?;
         let sample = packet
             .get(pn_offset + 4..pn_offset + 20)
             .ok_or(TlsError::Quic("too short for header protection sample"))?;
@@ -421,7 +427,9 @@ impl QuicParser {
     }
 
     /// Walk the frames of a decrypted Initial payload, collecting CRYPTO data.
-    fn read_frames(&mut self, dir: Direction, payload: &[u8]) {
+    fn read_frames(&mut self, dir: Direction, version: u32, payload: &[u8]) {
+        // Google's T05x versions number the CRYPTO frame 0x08 (pre-draft-13 numbering).
+        let crypto_frame = if version >> 16 == 0x5430 { 0x08 } else { 0x06 };
         let side = match dir {
             Direction::ClientToServer => &mut self.client,
             Direction::ServerToClient => &mut self.server,
@@ -435,7 +443,7 @@ impl QuicParser {
                         return;
                     }
                 }
-                0x06 => {
+                t if t == crypto_frame => {
                     let (Some(offset), Some(data)) = (r.varint(), r.vec_varint()) else {
                         return;
                     };
@@ -459,7 +467,12 @@ impl QuicParser {
         let Some(new) = stream.get(side.consumed..) else {
             return;
         };
-        match walk_messages(dir, new, self.config.tls.max_handshake_message, &mut self.state) {
+        match walk_messages(
+            dir,
+            new,
+            self.config.tls.max_handshake_message,
+            &mut self.state,
+        ) {
             Ok(used) => side.consumed += used,
             // An absurd message length: nothing more can be read in this direction.
             Err(_) => side.consumed = usize::MAX,

@@ -37,6 +37,9 @@ impl Default for StreamPrefixConfig {
     }
 }
 
+/// How many distinct SYN sequence numbers are remembered before the first payload.
+const MAX_SYN_CANDIDATES: usize = 4;
+
 /// A half-open byte range `[start, end)` relative to the stream base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Range {
@@ -67,6 +70,10 @@ pub struct StreamPrefix {
     base: Option<u32>,
     /// Whether `base` came from a SYN (as opposed to the first data segment).
     base_from_syn: bool,
+    /// Distinct stream bases announced by SYNs before any payload (several
+    /// SYN-ACKs with different ISNs happen); the first data segment picks one.
+    syn_bases: [u32; MAX_SYN_CANDIDATES],
+    syn_base_count: usize,
     /// Bytes `[0, contiguous)` are in order; `buf[contiguous..]` may hold
     /// out-of-order data at the positions listed in `pending`.
     buf: Vec<u8>,
@@ -84,6 +91,8 @@ impl StreamPrefix {
             config,
             base: None,
             base_from_syn: false,
+            syn_bases: [0; MAX_SYN_CANDIDATES],
+            syn_base_count: 0,
             buf: Vec::new(),
             contiguous: 0,
             pending: Vec::new(),
@@ -94,14 +103,40 @@ impl StreamPrefix {
 
     /// Tell the buffer this direction's SYN (or SYN-ACK) carried sequence number `isn`.
     ///
-    /// The stream's first byte is then `isn + 1`. A later SYN with a different
-    /// ISN replaces the base only while no payload has been stored (several
-    /// SYN-ACKs with different sequence numbers happen; the data decides).
+    /// The stream's first byte is then `isn + 1`. Until payload arrives, SYNs
+    /// with different ISNs are all remembered (a server may answer with
+    /// several SYN-ACKs of different sequence numbers); the first data
+    /// segment then picks the one it continues.
     pub fn on_syn(&mut self, isn: u32) {
-        if self.base.is_none() || (self.base_from_syn && self.is_empty()) {
-            self.base = Some(isn.wrapping_add(1));
-            self.base_from_syn = true;
+        if !self.is_empty() || (self.base.is_some() && !self.base_from_syn) {
+            return;
         }
+        let base = isn.wrapping_add(1);
+        self.base = Some(base);
+        self.base_from_syn = true;
+        let known = &self.syn_bases[..self.syn_base_count];
+        if !known.contains(&base) {
+            if self.syn_base_count < MAX_SYN_CANDIDATES {
+                self.syn_base_count += 1;
+            } else {
+                self.syn_bases.rotate_left(1);
+            }
+            self.syn_bases[self.syn_base_count - 1] = base;
+        }
+    }
+
+    /// Choose the stream base for the first data segment at `seq`: the SYN
+    /// base it continues most closely (within the cap), else the latest SYN,
+    /// else `seq` itself (no SYN seen: capture started mid-stream).
+    fn choose_base(&self, seq: u32) -> u32 {
+        let candidates = &self.syn_bases[..self.syn_base_count];
+        candidates
+            .iter()
+            .copied()
+            .filter(|base| (seq.wrapping_sub(*base) as usize) < self.config.max_bytes)
+            .min_by_key(|base| seq.wrapping_sub(*base))
+            .or(self.base)
+            .unwrap_or(seq)
     }
 
     /// Convenience for a whole TCP segment: handles SYN (including data on a
@@ -119,7 +154,13 @@ impl StreamPrefix {
         if payload.is_empty() {
             return SegmentOutcome::Duplicate;
         }
-        let base = *self.base.get_or_insert(seq);
+        let base = if self.is_empty() && self.contiguous == 0 {
+            let base = self.choose_base(seq);
+            self.base = Some(base);
+            base
+        } else {
+            self.base.unwrap_or(seq)
+        };
         // Signed distance from the base: negative means the segment starts
         // before stream byte 0 (only its tail may be new).
         let distance = seq.wrapping_sub(base) as i32;
@@ -153,6 +194,11 @@ impl StreamPrefix {
             return SegmentOutcome::DroppedOutOfOrder;
         }
         if self.buf.len() < end {
+            // Grow geometrically but never past the cap, so capacity stays bounded by it.
+            if self.buf.capacity() < end {
+                let target = (self.buf.capacity() * 2).clamp(end, cap.max(end));
+                self.buf.reserve_exact(target - self.buf.len());
+            }
             self.buf.resize(end, 0);
         }
         let copied = self.copy_into_gaps(start, end, offset, payload);
@@ -415,7 +461,7 @@ mod tests {
         assert_eq!(p.contiguous(), b"abcdefgh");
         assert_eq!(p.on_data(9, b"zzz"), SegmentOutcome::BeyondCap);
         assert_eq!(p.on_data(100_000, b"zzz"), SegmentOutcome::BeyondCap);
-        assert!(p.heap_bytes() <= 8 + 4 * std::mem::size_of::<Range>());
+        assert!(p.buf.capacity() <= 8);
     }
 
     #[test]
@@ -429,13 +475,23 @@ mod tests {
     }
 
     #[test]
-    fn later_syn_replaces_base_only_before_data() {
+    fn several_syn_acks_with_different_isns() {
+        // The data continues the first ISN although a different one came last.
         let mut p = prefix(64, 4);
+        p.on_syn(500);
         p.on_syn(100);
         p.on_syn(500);
+        p.on_syn(100);
         p.on_data(501, b"ok");
         p.on_syn(900);
-        assert_eq!(p.contiguous(), b"ok");
+        p.on_data(503, b"!");
+        assert_eq!(p.contiguous(), b"ok!");
+        // Data matching no SYN within the cap falls back to the latest SYN.
+        let mut p = prefix(64, 4);
+        p.on_syn(100);
+        assert_eq!(p.on_data(10_000, b"far"), SegmentOutcome::BeyondCap);
+        assert_eq!(p.on_data(101, b"near"), SegmentOutcome::Stored);
+        assert_eq!(p.contiguous(), b"near");
     }
 
     #[test]

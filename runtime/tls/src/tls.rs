@@ -132,9 +132,10 @@ impl TlsParser {
 }
 
 /// Does `bytes` start with a handshake record carrying a hello for `dir`?
+/// (The hello's own version byte is checked only when the record holds it:
+/// a hello may be fragmented into records as small as one byte.)
 fn looks_like_hello_record(dir: Direction, bytes: &[u8]) -> bool {
-    let [content_type, major, minor, len_hi, len_lo, msg_type, _, _, _, hello_major, ..] = *bytes
-    else {
+    let [content_type, major, minor, len_hi, len_lo, msg_type, ..] = *bytes else {
         return false;
     };
     let record_len = usize::from(u16::from_be_bytes([len_hi, len_lo]));
@@ -142,12 +143,13 @@ fn looks_like_hello_record(dir: Direction, bytes: &[u8]) -> bool {
         Direction::ClientToServer => crate::metadata::msg::CLIENT_HELLO,
         Direction::ServerToClient => crate::metadata::msg::SERVER_HELLO,
     };
+    let hello_major_ok = record_len < 5 || matches!(bytes.get(9), Some(3 | 0x7f));
     content_type == HANDSHAKE
         && major == 3
         && minor <= 4
-        && (HANDSHAKE_HEADER_LEN..=MAX_RECORD_LEN).contains(&record_len)
+        && (1..=MAX_RECORD_LEN).contains(&record_len)
         && msg_type == wanted
-        && (hello_major == 3 || hello_major == 0x7f)
+        && hello_major_ok
 }
 
 impl DirectionFramer {
@@ -234,7 +236,8 @@ impl DirectionFramer {
         }
         self.partial_message.extend_from_slice(fragment);
         let used = walk_messages(dir, &self.partial_message, max, state)?;
-        self.partial_message.drain(..used.min(self.partial_message.len()));
+        self.partial_message
+            .drain(..used.min(self.partial_message.len()));
         Ok(())
     }
 }
@@ -262,4 +265,217 @@ pub(crate) fn walk_messages(
         used += HANDSHAKE_HEADER_LEN + len;
     }
     Ok(used)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hello::tests::{alpn_ext, client_hello_body, sni_ext};
+
+    fn handshake(msg_type: u8, body: &[u8]) -> Vec<u8> {
+        let mut m = vec![msg_type];
+        m.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        m.extend_from_slice(body);
+        m
+    }
+
+    fn record(content_type: u8, fragment: &[u8]) -> Vec<u8> {
+        let mut r = vec![content_type, 3, 3];
+        r.extend_from_slice(&(fragment.len() as u16).to_be_bytes());
+        r.extend_from_slice(fragment);
+        r
+    }
+
+    fn client_hello() -> Vec<u8> {
+        handshake(
+            1,
+            &client_hello_body(
+                &[0x1301, 0xc02f],
+                &[sni_ext("example.org"), alpn_ext(&["h2"])],
+            ),
+        )
+    }
+
+    /// ServerHello selecting `cipher`, TLS 1.2 unless `tls13`.
+    fn server_hello(cipher: u16, tls13: bool) -> Vec<u8> {
+        let mut b = vec![3, 3];
+        b.extend_from_slice(&[0x22; 32]);
+        b.push(0);
+        b.extend_from_slice(&cipher.to_be_bytes());
+        b.push(0);
+        if tls13 {
+            b.extend_from_slice(&[0, 6, 0, 43, 0, 2, 3, 4]);
+        } else {
+            b.extend_from_slice(&[0, 4, 0xff, 0x01, 0, 0]);
+        }
+        handshake(2, &b)
+    }
+
+    #[test]
+    fn message_split_over_records_and_segments() {
+        let ch = client_hello();
+        // The ClientHello is split across three records, fed one byte at a time.
+        let mut stream = Vec::new();
+        for chunk in ch.chunks(ch.len() / 3 + 1) {
+            stream.extend(record(22, chunk));
+        }
+        let mut p = TlsParser::new(TlsConfig::default());
+        for end in 0..=stream.len() {
+            p.feed(Direction::ClientToServer, &stream[..end]);
+        }
+        let m = p.metadata();
+        assert_eq!(m.client.sni.as_deref(), Some("example.org"));
+        assert_eq!(m.client.alpn, ["h2"]);
+        assert!(m.client.ja3.is_some());
+        assert!(p.heap_bytes() < 1024);
+    }
+
+    #[test]
+    fn several_messages_in_one_record_tls12_flags() {
+        let mut p = TlsParser::new(TlsConfig::default());
+        let client = record(22, &client_hello());
+        let mut flight = server_hello(0xc02f, false);
+        flight.extend(handshake(14, &[])); // ServerHelloDone in the same record
+        let server = record(22, &flight);
+        p.update(&client, &server);
+        assert!(p.metadata().handshake_complete);
+        assert!(!p.metadata().handshake_finished);
+        assert!(p.is_final());
+        assert_eq!(p.metadata().version_text, "TLS 1.2");
+        assert_eq!(
+            p.metadata().cipher_text,
+            Some("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+        );
+        // Encrypted Finished after ChangeCipherSpec is not parsed as a handshake message.
+        let mut client2 = client.clone();
+        client2.extend(record(20, &[1]));
+        client2.extend(record(22, &[0xde, 0xad, 0xbe, 0xef, 0x01, 0x02]));
+        let mut server2 = server.clone();
+        server2.extend(record(20, &[1]));
+        p.update(&client2, &server2);
+        assert!(p.metadata().handshake_finished);
+        assert!(p.last_error().is_none());
+    }
+
+    #[test]
+    fn certificate_request_delays_final_until_client_flight() {
+        let mut p = TlsParser::new(TlsConfig::default());
+        let client = record(22, &client_hello());
+        let mut flight = server_hello(0xc02f, false);
+        flight.extend(handshake(13, &[1, 1, 0, 0, 0, 0]));
+        flight.extend(handshake(14, &[]));
+        p.update(&client, &record(22, &flight));
+        assert!(p.metadata().handshake_complete);
+        assert!(!p.is_final());
+        let mut client2 = client.clone();
+        client2.extend(record(20, &[1]));
+        p.update(&client2, &record(22, &flight));
+        assert!(p.is_final());
+    }
+
+    #[test]
+    fn tls13_final_after_server_hello_and_supported_versions_wins() {
+        let mut p = TlsParser::new(TlsConfig::default());
+        p.update(
+            &record(22, &client_hello()),
+            &record(22, &server_hello(0x1301, true)),
+        );
+        let m = p.metadata();
+        assert_eq!(m.version, Some(0x0304));
+        assert_eq!(m.version_text, "TLS 1.3");
+        assert!(m.handshake_complete);
+        assert!(p.is_final());
+    }
+
+    #[test]
+    fn starttls_preamble_is_skipped() {
+        let mut client = b"EHLO example\r\nSTARTTLS\r\n".to_vec();
+        client.extend(record(22, &client_hello()));
+        let mut server = b"220 ready\r\n250-hello\r\n250 STARTTLS\r\n220 go ahead\r\n".to_vec();
+        server.extend(record(22, &server_hello(0xc02f, false)));
+        let mut p = TlsParser::new(TlsConfig::default());
+        p.update(&client, &server);
+        assert!(p.is_tls());
+        assert_eq!(p.metadata().client.sni.as_deref(), Some("example.org"));
+        assert_eq!(p.metadata().cipher, Some(0xc02f));
+    }
+
+    #[test]
+    fn non_tls_stream_gives_up_after_scan_limit() {
+        let config = TlsConfig {
+            max_sync_scan: 64,
+            ..TlsConfig::default()
+        };
+        let mut p = TlsParser::new(config);
+        let http = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(5);
+        p.update(&http, &http);
+        assert!(!p.is_tls());
+        assert_eq!(
+            p.stop_reason(Direction::ClientToServer),
+            Some(&StopReason::NotTls)
+        );
+        assert!(p.is_final());
+    }
+
+    #[test]
+    fn oversized_message_stops_direction() {
+        let config = TlsConfig {
+            max_handshake_message: 1000,
+            ..TlsConfig::default()
+        };
+        let mut p = TlsParser::new(config);
+        // A ClientHello header announcing 5000 bytes.
+        let mut fragment = vec![1, 0, 0x13, 0x88, 3, 3];
+        fragment.resize(300, 0);
+        p.feed(Direction::ClientToServer, &record(22, &fragment));
+        assert_eq!(
+            p.stop_reason(Direction::ClientToServer),
+            Some(&StopReason::MessageTooLarge)
+        );
+    }
+
+    #[test]
+    fn json_layout_matches_the_seed() {
+        let mut p = TlsParser::new(TlsConfig::default());
+        p.update(
+            &record(22, &client_hello()),
+            &record(22, &server_hello(0x008c, false)),
+        );
+        let json = serde_json::to_string(p.metadata()).unwrap();
+        let keys = [
+            "\"version\":771",
+            "\"version_text\":\"TLS 1.2\"",
+            "\"cipher\":140",
+            "\"cipher_text\":\"TLS_PSK_WITH_AES_128_CBC_SHA\"",
+            "\"handshake_complete\":false",
+            "\"handshake_finished\":false",
+            "\"client\":{\"ja3\":",
+            "\"sni\":\"example.org\"",
+            "\"supported_ciphers\":[\"TLS_AES_128_GCM_SHA256\",\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"]",
+            "\"certificates\":[]},\"server\":{\"ja3s\":",
+        ];
+        let mut at = 0;
+        for key in keys {
+            let found = json[at..]
+                .find(key)
+                .unwrap_or_else(|| panic!("{key} in {json}"));
+            at += found;
+        }
+        // Raw fingerprint strings only with the config flag.
+        assert!(!json.contains("ja3_string") && !json.contains("ja3s_string"));
+        let mut p = TlsParser::new(TlsConfig {
+            fingerprint_strings: true,
+            ..TlsConfig::default()
+        });
+        p.update(
+            &record(22, &client_hello()),
+            &record(22, &server_hello(0x008c, false)),
+        );
+        let json = serde_json::to_string(p.metadata()).unwrap();
+        assert!(
+            json.contains("\"ja3_string\":\"771,4865-49199,0-16,,\""),
+            "{json}"
+        );
+        assert!(json.contains("\"ja3s_string\":\"771,140,65281\""), "{json}");
+    }
 }

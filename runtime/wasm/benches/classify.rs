@@ -1,1 +1,67 @@
-fn main(){}
+//! Cost of one `classify` call through the real host with the built-in
+//! packs: a match, a no-match (every eligible pack runs), and the cost of a
+//! fresh store + instance (what a fault or a recycle costs).
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use flowsieve_wasm::{ClassifierRuntime, FlowView, RuntimeConfig, Side, Transport};
+
+fn side(prefix: &[u8]) -> Side<'_> {
+    Side {
+        prefix,
+        first_payload_len: prefix.len() as u32,
+        packets: 1,
+        bytes: prefix.len() as u64,
+    }
+}
+
+fn view<'a>(transport: Transport, port: u16, c: &'a [u8], s: &'a [u8]) -> FlowView<'a> {
+    let mut v = FlowView::new(transport, 50123, port);
+    v.client = side(c);
+    v.server = side(s);
+    v
+}
+
+fn bench(c: &mut Criterion) {
+    let cfg = RuntimeConfig {
+        cache_dir: None,
+        watch: false,
+        ..RuntimeConfig::default()
+    };
+    let rt = ClassifierRuntime::new(cfg.clone()).expect("runtime");
+    let mut w = rt.worker();
+    // Two 64-byte prefixes, as in DESIGN.md's prototype figures.
+    let get = b"GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nAccept: */*\r\n\r\n";
+    let ok = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1234\r\n\r";
+    let noise: Vec<u8> = (0u32..64)
+        .map(|i| (i.wrapping_mul(2654435761) >> 11) as u8)
+        .collect();
+    let dns =
+        b"\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01";
+
+    let http = view(Transport::Tcp, 80, &get[..64], &ok[..64]);
+    c.bench_function("classify/http_match_64B_each_way", |b| {
+        b.iter(|| black_box(w.classify(black_box(&http))))
+    });
+    let unknown = view(Transport::Tcp, 4000, &noise, &noise);
+    c.bench_function("classify/tcp_no_match_64B_each_way", |b| {
+        b.iter(|| black_box(w.classify(black_box(&unknown))))
+    });
+    let dns = view(Transport::Udp, 53, dns, b"");
+    c.bench_function("classify/udp_dns_query", |b| {
+        b.iter(|| black_box(w.classify(black_box(&dns))))
+    });
+
+    // Recycling after every call: each call builds a new store + instance.
+    let fresh = ClassifierRuntime::new(RuntimeConfig {
+        recycle_after_calls: 1,
+        ..cfg
+    })
+    .expect("runtime");
+    let mut fw = fresh.worker();
+    c.bench_function("classify/fresh_instance_each_call", |b| {
+        b.iter(|| black_box(fw.classify(black_box(&http))))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -26,12 +26,20 @@ const MAX_MEMORIES: usize = 4;
 
 impl Limiter {
     pub(crate) fn new(max_memory: usize) -> Self {
-        Self { max_memory, memory_denied: false }
+        Self {
+            max_memory,
+            memory_denied: false,
+        }
     }
 }
 
 impl ResourceLimiter for Limiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> Result<bool> {
         if desired > self.max_memory {
             self.memory_denied = true;
             // An error (not Ok(false)) traps the guest right at the growth,
@@ -44,7 +52,12 @@ impl ResourceLimiter for Limiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> Result<bool> {
         Ok(desired <= MAX_TABLE_ELEMENTS)
     }
 

@@ -13,7 +13,7 @@
 //! impl Rule for Pack {
 //!     fn manifest() -> Manifest {
 //!         ManifestBuilder::new("redis", "0.1.0")
-//!             .tcp(REDIS, "Redis", "Databases", 3)
+//!             .tcp(REDIS, "Redis", "Databases", 2)
 //!             .build()
 //!     }
 //!     fn classify(flow: &FlowView) -> Outcome {
@@ -32,9 +32,10 @@
 //! `wit-component` crate). `wasm32-unknown-unknown` matters: a `wasm32-wasip*`
 //! build imports WASI and the host refuses it.
 //!
-//! Priorities follow libprotoident: lower wins when several packs match.
-//! Convention: 0–3 signatures checked in both directions, 4–7 one-direction
-//! signatures, 8+ weak or port-assisted guesses.
+//! Priorities follow libprotoident: lower wins when several packs match,
+//! ties go to the pack loaded first. Its scale: 0–1 host verdicts
+//! (No_Payload), 2–10 strong specific signatures (HTTP, SSH 2; DNS_TCP 6;
+//! DNS 10), ~100 generic ones (SSL/TLS), 200+ weak or "mixed" guesses.
 
 // Lets the generated bindings (and the exported macros) name this crate the
 // same way from inside and from rule crates.

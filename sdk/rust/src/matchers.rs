@@ -126,8 +126,14 @@ mod tests {
 
     #[test]
     fn wildcard_prefix() {
-        assert!(prefix_match(&[0x16, 3, 1, 0, 9, 1, 7], &[0x16, 3, ANY, ANY, ANY, 1]));
-        assert!(!prefix_match(&[0x16, 3, 1, 0, 9, 2], &[0x16, 3, ANY, ANY, ANY, 1]));
+        assert!(prefix_match(
+            &[0x16, 3, 1, 0, 9, 1, 7],
+            &[0x16, 3, ANY, ANY, ANY, 1]
+        ));
+        assert!(!prefix_match(
+            &[0x16, 3, 1, 0, 9, 2],
+            &[0x16, 3, ANY, ANY, ANY, 1]
+        ));
         assert!(!prefix_match(&[0x16, 3], &[0x16, 3, ANY]));
     }
 

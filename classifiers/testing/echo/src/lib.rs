@@ -7,7 +7,9 @@ struct Pack;
 
 impl Rule for Pack {
     fn manifest() -> Manifest {
-        ManifestBuilder::new("echo", "0.1.0").tcp(0, "Echo_Test", "Uncategorised", 5).build()
+        ManifestBuilder::new("echo", "0.1.0")
+            .tcp(0, "Echo_Test", "Uncategorised", 5)
+            .build()
     }
 
     fn classify(flow: &FlowView) -> Outcome {

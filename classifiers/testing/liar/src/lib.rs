@@ -1,4 +1,5 @@
-//! Test guest `liar`: returns rule index 99 (its manifest has one rule) unless the client prefix starts with "ok",
+//! Test guest `liar`: returns rule index 99 (its manifest has one rule) unless the client prefix is empty
+//! or starts with "ok",
 //! in which case it matches its only rule, proving the host recovered.
 
 use flowsieve_sdk::prelude::*;
@@ -8,10 +9,16 @@ struct Pack;
 
 impl Rule for Pack {
     fn manifest() -> Manifest {
-        ManifestBuilder::new("liar", "0.1.0").tcp(0, "Test_Liar", "Uncategorised", 9).build()
+        ManifestBuilder::new("liar", "0.1.0")
+            .tcp(0, "Test_Liar", "Uncategorised", 9)
+            .build()
     }
 
     fn classify(flow: &FlowView) -> Outcome {
+        // Behave on the host's warm-up call (empty flow) so the pack loads.
+        if flow.client.prefix.is_empty() {
+            return Outcome::NoMatch;
+        }
         if flow.client.prefix.starts_with(b"ok") {
             return Outcome::Matched(0);
         }

@@ -1,0 +1,271 @@
+//! One loaded rule pack: compiled, checked (no imports, the contract's
+//! exports and types, a sane manifest, a clean warm-up call), its names
+//! interned. Shared by all workers; each worker instantiates it in its own
+//! store (`instance.rs`).
+
+use crate::cache::{content_hash, CompileCache};
+use crate::config::RuntimeConfig;
+use crate::contract::{FlowView, Manifest, Outcome, Transport};
+use crate::error::LoadError;
+use crate::fault::FaultRecord;
+use crate::instance::{CallError, LiveInstance};
+use crate::limits::HostState;
+use crate::protocols::{ProtocolId, ProtocolTable};
+use std::path::PathBuf;
+use wasmtime::component::{ComponentExportIndex, InstancePre, Linker};
+use wasmtime::Engine;
+
+/// Where a pack came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PackSource {
+    /// Embedded in the binary.
+    Builtin,
+    /// A file of the classifiers directory.
+    File(PathBuf),
+}
+
+impl std::fmt::Display for PackSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PackSource::Builtin => f.write_str("built-in"),
+            PackSource::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// A rule as the host keeps it.
+#[derive(Clone, Debug)]
+pub(crate) struct RuleEntry {
+    pub(crate) id: ProtocolId,
+    pub(crate) transport: Transport,
+    pub(crate) priority: u8,
+}
+
+/// Per-transport offer hints, from the manifest.
+#[derive(Default, Debug)]
+struct Hints {
+    /// A rule of this transport accepts any port.
+    any_port: bool,
+    /// Sorted, deduplicated ports of port-restricted rules.
+    ports: Vec<u16>,
+    /// Best (lowest) priority of this transport's rules; `None`: no rules.
+    best_priority: Option<u8>,
+}
+
+pub(crate) struct Pack {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) source: PackSource,
+    pub(crate) content_hash: String,
+    pub(crate) from_cache: bool,
+    pub(crate) rules: Vec<RuleEntry>,
+    /// Manifest rules as declared (protocol, category), for listings.
+    pub(crate) rule_names: Vec<(String, String)>,
+    hints: [Hints; 2],
+    pub(crate) pre: InstancePre<HostState>,
+    pub(crate) classify_index: ComponentExportIndex,
+    pub(crate) faults: FaultRecord,
+}
+
+/// What loading needs from the runtime.
+pub(crate) struct LoadContext<'a> {
+    pub(crate) engine: &'a Engine,
+    pub(crate) cache: &'a CompileCache,
+    pub(crate) protocols: &'a ProtocolTable,
+    pub(crate) config: &'a RuntimeConfig,
+}
+
+const MAX_NAME: usize = 64;
+const MAX_RULES: usize = 1024;
+
+fn slot(t: Transport) -> usize {
+    match t {
+        Transport::Tcp => 0,
+        Transport::Udp => 1,
+    }
+}
+
+impl Pack {
+    pub(crate) fn load(
+        cx: &LoadContext<'_>,
+        bytes: &[u8],
+        source: PackSource,
+    ) -> Result<Pack, LoadError> {
+        let hash = content_hash(bytes);
+        let (component, from_cache) = cx.cache.load_or_compile(cx.engine, bytes, &hash)?;
+
+        // The sandbox rule: nothing to import means nothing to reach.
+        let ty = component.component_type();
+        let mut imports = ty.imports(cx.engine).map(|(name, _)| name.to_owned());
+        if let Some(import) = imports.next() {
+            let rest: Vec<String> = imports.collect();
+            let others = if rest.is_empty() {
+                String::new()
+            } else {
+                format!(" (also imports {})", rest.join(", "))
+            };
+            return Err(LoadError::Imports { import, others });
+        }
+
+        let manifest_index = component
+            .get_export_index(None, "manifest")
+            .ok_or(LoadError::MissingExport("manifest"))?;
+        let classify_index = component
+            .get_export_index(None, "classify")
+            .ok_or(LoadError::MissingExport("classify"))?;
+        let pre = Linker::<HostState>::new(cx.engine)
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::Instantiate(format!("{e:#}")))?;
+
+        // A scratch instance under the same limits as the workers' ones.
+        let mut live = LiveInstance::new(
+            cx.engine,
+            &pre,
+            &classify_index,
+            cx.config.memory_limit,
+            cx.config.deadline_ticks(),
+        )
+        .map_err(|e| LoadError::Instantiate(format!("{e:#}")))?;
+        let manifest = live
+            .call_manifest(&manifest_index, cx.config.deadline_ticks())
+            .map_err(|e| match e {
+                CallError::Signature(reason) => LoadError::WrongSignature {
+                    export: "manifest",
+                    reason,
+                },
+                CallError::Fault(kind, err) => {
+                    LoadError::ManifestCall(format!("{}: {err:#}", kind.as_str()))
+                }
+            })?;
+        live.check_classify_signature()
+            .map_err(|reason| LoadError::WrongSignature {
+                export: "classify",
+                reason,
+            })?;
+        validate(&manifest)?;
+
+        let mut pack = Pack {
+            name: manifest.name.clone(),
+            version: manifest.version.clone(),
+            source,
+            content_hash: hash,
+            from_cache,
+            rules: Vec::with_capacity(manifest.rules.len()),
+            rule_names: Vec::with_capacity(manifest.rules.len()),
+            hints: Default::default(),
+            pre,
+            classify_index,
+            faults: FaultRecord::default(),
+        };
+        for rule in &manifest.rules {
+            let transport = Transport::from(rule.transport);
+            let id = cx.protocols.intern(&rule.protocol, &rule.category)?;
+            pack.rules.push(RuleEntry {
+                id,
+                transport,
+                priority: rule.priority,
+            });
+            pack.rule_names
+                .push((rule.protocol.clone(), rule.category.clone()));
+            let hints = &mut pack.hints[slot(transport)];
+            hints.any_port |= rule.ports.is_empty();
+            hints.ports.extend_from_slice(&rule.ports);
+            hints.best_priority = Some(
+                hints
+                    .best_priority
+                    .map_or(rule.priority, |p| p.min(rule.priority)),
+            );
+        }
+        for hints in &mut pack.hints {
+            hints.ports.sort_unstable();
+            hints.ports.dedup();
+        }
+
+        // Warm-up: the first call pays for lazy initialisation (guest
+        // allocator, engine-side caches); pay it here, off the packet path,
+        // and refuse a pack that cannot even answer an empty flow.
+        for transport in [Transport::Tcp, Transport::Udp] {
+            if pack.hints[slot(transport)].best_priority.is_none() {
+                continue;
+            }
+            let view = FlowView::new(transport, 0, 0);
+            let outcome = live
+                .call_classify(&view, cx.config.deadline_ticks())
+                .map_err(|(kind, err)| LoadError::WarmUp {
+                    kind: kind.as_str(),
+                    reason: format!("{err:#}"),
+                })?;
+            if let Outcome::Matched(index) = outcome {
+                pack.rule_for(index, transport).ok_or_else(|| LoadError::WarmUp {
+                    kind: "bad_verdict",
+                    reason: format!("answered rule {index}, which is not a {transport:?} rule of its manifest"),
+                })?;
+            }
+        }
+        Ok(pack)
+    }
+
+    /// Whether any rule of this pack may match a flow with these ports.
+    #[inline]
+    pub(crate) fn offers(&self, transport: Transport, client_port: u16, server_port: u16) -> bool {
+        let hints = &self.hints[slot(transport)];
+        hints.any_port
+            || hints.ports.binary_search(&server_port).is_ok()
+            || hints.ports.binary_search(&client_port).is_ok()
+    }
+
+    /// Lowest priority this pack can answer for `transport` (u8::MAX+ if none).
+    #[inline]
+    pub(crate) fn best_priority(&self, transport: Transport) -> Option<u8> {
+        self.hints[slot(transport)].best_priority
+    }
+
+    /// The rule a guest's `matched(index)` names, if it is one of this
+    /// transport's rules.
+    #[inline]
+    pub(crate) fn rule_for(&self, index: u32, transport: Transport) -> Option<&RuleEntry> {
+        let rule = self.rules.get(usize::try_from(index).ok()?)?;
+        (rule.transport == transport).then_some(rule)
+    }
+}
+
+/// Names reach logs and JSON records: keep them short, printable and
+/// non-empty. (Whether they are libprotoident names is the pack's business.)
+fn validate(m: &Manifest) -> Result<(), LoadError> {
+    let printable = |s: &str| {
+        !s.is_empty() && s.len() <= MAX_NAME && s.bytes().all(|b| (0x20..0x7f).contains(&b))
+    };
+    let bad = |what: String| Err(LoadError::Manifest(what));
+    if !printable(&m.name) || m.name.contains(['/', '\\', ' ']) {
+        return bad(format!("pack name {:?} must be 1–{MAX_NAME} printable ASCII characters without spaces or slashes", m.name));
+    }
+    if !m.version.is_empty() && !printable(&m.version) {
+        return bad(format!(
+            "version {:?} must be at most {MAX_NAME} printable ASCII characters",
+            m.version
+        ));
+    }
+    if m.rules.is_empty() || m.rules.len() > MAX_RULES {
+        return bad(format!(
+            "{} rules; a pack needs 1–{MAX_RULES}",
+            m.rules.len()
+        ));
+    }
+    for (i, rule) in m.rules.iter().enumerate() {
+        if !printable(&rule.protocol) || !printable(&rule.category) {
+            return bad(format!(
+                "rule {i}: protocol {:?} / category {:?} must be 1–{MAX_NAME} printable ASCII characters",
+                rule.protocol, rule.category
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+impl Pack {
+    pub(crate) fn hints_for_test(&self, t: Transport) -> (bool, Vec<u16>) {
+        let h = &self.hints[slot(t)];
+        (h.any_port, h.ports.clone())
+    }
+}

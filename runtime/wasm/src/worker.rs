@@ -1,0 +1,193 @@
+//! The per-worker side: one instance per pack, reused across calls, rebuilt
+//! after a fault or every N calls; the pack-set generation is picked up at
+//! the next call with one lock-free load.
+
+use crate::contract::{FlowView, Outcome};
+use crate::fault::FaultKind;
+use crate::instance::LiveInstance;
+use crate::pack::Pack;
+use crate::protocols::ProtocolId;
+use crate::runtime::{PackSet, Shared};
+use std::sync::Arc;
+
+/// The combined answer of all packs for one flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The best (lowest-priority) match, ties to the earlier pack.
+    Matched(ProtocolId),
+    /// No pack recognised the flow.
+    NoMatch,
+    /// A pack asked to see more payload. `provisional` is the best match so
+    /// far (a pack that could still beat it asked for more): use it if the
+    /// flow ends or the re-offer cap is reached.
+    NeedMore { provisional: Option<ProtocolId> },
+}
+
+struct Slot {
+    pack: Arc<Pack>,
+    live: Option<LiveInstance>,
+}
+
+/// A worker thread's classifier. Not shared: each worker owns one, so
+/// calls take no lock.
+pub struct WorkerClassifier {
+    shared: Arc<Shared>,
+    set: Arc<PackSet>,
+    slots: Vec<Slot>,
+    instances_built: u64,
+}
+
+impl WorkerClassifier {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        let set = shared.current.load_full();
+        let slots = set
+            .packs
+            .iter()
+            .map(|p| Slot {
+                pack: p.clone(),
+                live: None,
+            })
+            .collect();
+        Self { shared, set, slots, instances_built: 0 }
+    }
+
+    /// The pack-set generation this worker last used.
+    /// Stores + instances this worker has built (first use, after faults,
+    /// recycling, new packs).
+    pub fn instances_built(&self) -> u64 {
+        self.instances_built
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.set.generation
+    }
+
+    /// Switches to the newest pack set if there is one, keeping the
+    /// instances of packs that did not change.
+    #[inline]
+    fn refresh(&mut self) {
+        let current = self.shared.current.load();
+        if Arc::ptr_eq(&current, &self.set) {
+            return;
+        }
+        let set = arc_swap::Guard::into_inner(current);
+        let mut old = std::mem::take(&mut self.slots);
+        self.slots = set
+            .packs
+            .iter()
+            .map(
+                |pack| match old.iter().position(|s| Arc::ptr_eq(&s.pack, pack)) {
+                    Some(i) => old.swap_remove(i),
+                    None => Slot {
+                        pack: pack.clone(),
+                        live: None,
+                    },
+                },
+            )
+            .collect();
+        self.set = set;
+    }
+
+    /// Offers a flow to every pack that can match it and combines the
+    /// answers like libprotoident: lowest priority wins, ties to the pack
+    /// loaded first. A faulting pack gives no opinion; it never fails the call.
+    pub fn classify(&mut self, view: &FlowView<'_>) -> Verdict {
+        self.refresh();
+        let shared = &*self.shared;
+        let transport = view.transport;
+        let mut best: Option<(u8, ProtocolId)> = None;
+        // Best priority among packs that asked for more payload.
+        let mut pending: Option<u8> = None;
+        for Slot { pack, live } in &mut self.slots {
+            let pack = &**pack;
+            if pack.faults.is_quarantined() {
+                *live = None; // give its memory back
+                continue;
+            }
+            let Some(pack_best) = pack.best_priority(transport) else {
+                continue;
+            };
+            if !pack.offers(transport, view.client_port, view.server_port) {
+                continue;
+            }
+            // Cannot beat the current best (ties go to the earlier pack).
+            if best.is_some_and(|(p, _)| pack_best >= p) {
+                continue;
+            }
+            let outcome = match call(shared, pack, live, &mut self.instances_built, view) {
+                Ok(outcome) => outcome,
+                Err((kind, err)) => {
+                    shared.report_fault(pack, kind, &err);
+                    continue;
+                }
+            };
+            match outcome {
+                Outcome::Matched(index) => match pack.rule_for(index, transport) {
+                    Some(rule) if best.is_none_or(|(p, _)| rule.priority < p) => {
+                        best = Some((rule.priority, rule.id))
+                    }
+                    Some(_) => {}
+                    None => {
+                        let err = wasmtime::format_err!(
+                            "answered rule {index}, not a {transport:?} rule of its manifest"
+                        );
+                        shared.report_fault(pack, FaultKind::BadVerdict, &err);
+                    }
+                },
+                Outcome::NoMatch => {}
+                Outcome::NeedMore => {
+                    pending = Some(pending.map_or(pack_best, |p| p.min(pack_best)))
+                }
+            }
+        }
+        match (best, pending) {
+            (Some((p, id)), Some(q)) if q < p => Verdict::NeedMore {
+                provisional: Some(id),
+            },
+            (Some((_, id)), _) => Verdict::Matched(id),
+            (None, Some(_)) => Verdict::NeedMore { provisional: None },
+            (None, None) => Verdict::NoMatch,
+        }
+    }
+}
+
+/// One call on a slot's instance, (re)building it first when needed.
+#[inline]
+fn call(
+    shared: &Shared,
+    pack: &Pack,
+    slot: &mut Option<LiveInstance>,
+    built: &mut u64,
+    view: &FlowView<'_>,
+) -> Result<Outcome, (FaultKind, wasmtime::Error)> {
+    let cfg = &shared.config;
+    if cfg.recycle_after_calls > 0
+        && slot
+            .as_ref()
+            .is_some_and(|l| l.calls >= cfg.recycle_after_calls)
+    {
+        *slot = None;
+    }
+    let live = match &mut *slot {
+        Some(live) => live,
+        empty => {
+            let fresh = LiveInstance::new(
+                &shared.engine,
+                &pack.pre,
+                &pack.classify_index,
+                cfg.memory_limit,
+                shared.deadline_ticks,
+            )
+            .map_err(|e| (FaultKind::Instantiate, e))?;
+            *built += 1;
+            empty.insert(fresh)
+        }
+    };
+    let result = live.call_classify(view, shared.deadline_ticks);
+    if let Err((kind, _)) = &result {
+        if kind.poisons_instance() {
+            *slot = None;
+        }
+    }
+    result
+}

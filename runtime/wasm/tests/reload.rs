@@ -1,0 +1,90 @@
+//! Hot reload: a watched directory; new packs classify, a built-in is
+//! replaced and restored, a broken file is refused while the old set keeps
+//! working, protocol ids stay stable across generations.
+
+mod common;
+
+use common::*;
+use flowsieve_wasm::{RuntimeConfig, Transport};
+
+#[test]
+fn watched_directory_adds_replaces_and_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime(RuntimeConfig {
+        watch: true,
+        ..config(Some(dir.path()))
+    });
+    let mut w = rt.worker();
+    let http_flow = view(Transport::Tcp, 80, b"GET / HTTP/1.1\r\n", b"");
+    let http_id = match w.classify(&http_flow) {
+        flowsieve_wasm::Verdict::Matched(id) => id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(classify_tcp(&rt, &mut w, b"ECHO hi"), "no-match");
+    let gen0 = rt.generation();
+
+    // A new pack dropped into the directory.
+    install("echo", dir.path(), "echo.wasm");
+    eventually("echo pack classifies", || {
+        classify_tcp(&rt, &mut w, b"ECHO hi") == "Echo_Test"
+    });
+    assert!(w.generation() > gen0);
+
+    // A broken file: reported with its reason; the set in force keeps working.
+    let gen1 = rt.generation();
+    write_atomically(dir.path(), "broken.wasm", b"definitely not wasm");
+    eventually("broken file reported", || {
+        rt.load_failures()
+            .iter()
+            .any(|f| f.path.ends_with("broken.wasm"))
+    });
+    let failure = rt
+        .load_failures()
+        .into_iter()
+        .find(|f| f.path.ends_with("broken.wasm"))
+        .unwrap();
+    assert!(
+        failure.reason.contains("not a valid WebAssembly component"),
+        "{}",
+        failure.reason
+    );
+    assert_eq!(rt.generation(), gen1, "a refused file publishes nothing");
+    assert_eq!(classify_tcp(&rt, &mut w, b"ECHO hi"), "Echo_Test");
+    assert_eq!(name(&rt, w.classify(&http_flow)), "HTTP");
+
+    // A file whose pack is named "core" replaces the built-in...
+    install("corev2", dir.path(), "core.wasm");
+    eventually("core replaced", || {
+        name(&rt, w.classify(&http_flow)) == "HTTP_NonStandard"
+    });
+    assert_eq!(
+        rt.packs()[0].version,
+        "0.2.0-test",
+        "the replacement keeps the built-in's place"
+    );
+    // ...and removing the file brings the built-in back, with the same id.
+    std::fs::remove_file(dir.path().join("core.wasm")).unwrap();
+    eventually("core restored", || {
+        w.classify(&http_flow) == flowsieve_wasm::Verdict::Matched(http_id)
+    });
+    assert_eq!(rt.protocol_name(http_id).as_deref(), Some("HTTP"));
+}
+
+#[test]
+fn rescan_without_watching() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime(config(Some(dir.path())));
+    let mut w = rt.worker();
+    install("echo", dir.path(), "echo.wasm");
+    // Not watched: nothing happens until asked (SIGHUP).
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(classify_tcp(&rt, &mut w, b"ECHO"), "no-match");
+    let report = rt.rescan();
+    assert!(report.changed);
+    assert_eq!(report.loaded, ["echo"]);
+    assert_eq!(classify_tcp(&rt, &mut w, b"ECHO"), "Echo_Test");
+    // Unchanged directory: no new generation, nothing recompiled.
+    let again = rt.rescan();
+    assert!(!again.changed && again.loaded.is_empty());
+    assert_eq!(again.generation, report.generation);
+}
