@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use std::os::fd::{AsRawFd, RawFd};
+
 use pcap::{Activated, Capture};
 use thiserror::Error;
 
@@ -32,7 +34,14 @@ pub struct Source {
     cap: Capture<dyn Activated>,
     link: LinkType,
     live: bool,
+    /// Live captures are non-blocking and waited on with poll(2): libpcap's own read timeout
+    /// does not fire on Linux (TPACKET_V3) while no packet arrives, which would leave a
+    /// quiet interface deaf to SIGTERM and to clock ticks.
+    poll_fd: Option<RawFd>,
 }
+
+/// Longest wait for a live packet before the caller gets a [`Next::Timeout`].
+const POLL_MS: i32 = 100;
 
 /// One step of reading.
 pub enum Next<'a> {
@@ -73,10 +82,15 @@ impl Source {
             .buffer_size(opts.buffer_mib.saturating_mul(1 << 20))
             .immediate_mode(false)
             // Wake at least every 100 ms so clock ticks and shutdown never wait on traffic.
-            .timeout(100)
+            .timeout(POLL_MS)
             .open()
+            .map_err(err)?
+            .setnonblock()
             .map_err(err)?;
-        Source::finish(cap.into(), filter, true)
+        let fd = cap.as_raw_fd();
+        let mut source = Source::finish(cap.into(), filter, true)?;
+        source.poll_fd = Some(fd);
+        Ok(source)
     }
 
     fn finish(
@@ -95,7 +109,12 @@ impl Source {
             dlt: dlt.0,
             name: dlt.get_name().unwrap_or_else(|_| "unknown".to_string()),
         })?;
-        Ok(Source { cap, link, live })
+        Ok(Source {
+            cap,
+            link,
+            live,
+            poll_fd: None,
+        })
     }
 
     pub fn link_type(&self) -> LinkType {
@@ -118,7 +137,12 @@ impl Source {
                 wire_len: p.header.len,
             },
             Err(pcap::Error::NoMorePackets) => Next::End,
-            Err(pcap::Error::TimeoutExpired) => Next::Timeout,
+            Err(pcap::Error::TimeoutExpired) => {
+                if let Some(fd) = self.poll_fd {
+                    wait_readable(fd, POLL_MS);
+                }
+                Next::Timeout
+            }
             Err(e) => Next::Damaged(e.to_string()),
         }
     }
@@ -132,5 +156,18 @@ impl Source {
             .stats()
             .ok()
             .map(|s| (s.received, s.dropped, s.if_dropped))
+    }
+}
+
+/// Waits until `fd` is readable or `ms` pass. Errors (EINTR from a signal) just return.
+fn wait_readable(fd: RawFd, ms: i32) {
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd for the duration of the call; the fd is owned by the capture.
+    unsafe {
+        libc::poll(&mut pfd, 1, ms);
     }
 }

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what building and testing flowsieve needs on a fresh machine that has only the
+# Rust toolchain, gcc and Python. Safe to run again: it only installs what is missing.
+set -euo pipefail
+
+need_apt=()
+dpkg -s libpcap-dev >/dev/null 2>&1 || need_apt+=(libpcap-dev)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
