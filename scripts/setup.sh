@@ -12,3 +12,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+
+# Rule packs are WebAssembly components built for wasm32-unknown-unknown (no WASI imports).
+# rustup here does not install targets on demand, and the toolchain is pinned to 1.95.0.
+if ! rustup target list --installed --toolchain 1.95.0 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  echo "setup: adding the wasm32-unknown-unknown target" >&2
+  rustup target add --toolchain 1.95.0 wasm32-unknown-unknown
+fi

@@ -97,6 +97,43 @@ mod tests {
         );
     }
 
+    /// Guest input is whatever the network sent: no prefix may panic a rule
+    /// (a panic is a trap, counted against the pack).
+    #[test]
+    fn arbitrary_prefixes_never_panic() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // Seeds that reach deep into the rules' parsers.
+        let seeds: [&[u8]; 6] = [
+            b"",
+            b"GET ",
+            b"SSH-2",
+            b"220 ",
+            &[0x16, 3, 1],
+            &[0, 30, 0xbe, 0xef],
+        ];
+        for i in 0..20_000 {
+            let mut bufs = [Vec::new(), Vec::new()];
+            for buf in &mut bufs {
+                buf.extend_from_slice(seeds[(next() % 6) as usize]);
+                let extra = (next() % 40) as usize;
+                buf.extend((0..extra).map(|_| next() as u8));
+            }
+            let mut flow = if i % 2 == 0 {
+                tcp(40000, (next() % 1024) as u16, &bufs[0], &bufs[1])
+            } else {
+                udp(40000, 53, &bufs[0], &bufs[1])
+            };
+            flow.client.first_payload_len = (next() % 80) as u32;
+            let _ = Core::classify(&flow);
+        }
+    }
+
     #[test]
     fn dispatches_by_transport() {
         let get = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";

@@ -9,18 +9,25 @@ use std::path::Path;
 use std::time::Instant;
 
 use common::Inspector;
-use flowsieve_tls::{StreamPrefixConfig, TlsConfig, TlsParser};
+use flowsieve_tls::{Direction, StreamPrefixConfig, TlsConfig, TlsParser};
 
 fn main() {
     let capture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ndpi/sites.pcapng");
-    let flows = common::run_capture(&capture, StreamPrefixConfig::default(), TlsConfig::default());
+    let flows = common::run_capture(
+        &capture,
+        StreamPrefixConfig::default(),
+        TlsConfig::default(),
+    );
     // The reassembled streams of the first TLS 1.2 flow with >= 3 server certificates.
     let Some((client, server)) = flows.iter().find_map(|f| match &f.inspector {
-        Inspector::Tcp { client, server, tls }
-            if tls.metadata().version == Some(0x0303)
-                && tls.metadata().server.certificates.len() >= 3 =>
+        Inspector::Tcp(tcp)
+            if tcp.metadata().version == Some(0x0303)
+                && tcp.metadata().server.certificates.len() >= 3 =>
         {
-            Some((client.contiguous().to_vec(), server.contiguous().to_vec()))
+            Some((
+                tcp.stream(Direction::ClientToServer).contiguous().to_vec(),
+                tcp.stream(Direction::ServerToClient).contiguous().to_vec(),
+            ))
         }
         _ => None,
     }) else {

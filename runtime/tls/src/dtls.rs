@@ -150,6 +150,11 @@ impl DtlsParser {
         self.state.client_hello_seen || self.state.server_hello_seen
     }
 
+    /// See [`TlsParser::roles_swapped`](crate::TlsParser::roles_swapped).
+    pub fn roles_swapped(&self) -> bool {
+        self.state.roles_swapped()
+    }
+
     /// See [`TlsParser::is_final`](crate::TlsParser::is_final).
     pub fn is_final(&self) -> bool {
         self.state.is_final()

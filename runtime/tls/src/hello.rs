@@ -164,6 +164,38 @@ pub fn parse_server_hello(body: &[u8]) -> Result<ServerHello, TlsError> {
     Ok(hello)
 }
 
+/// Parse an SSL 2.0-format CLIENT-HELLO (RFC 5246 appendix E.2), the
+/// backward-compatible hello old clients (and some malware) send. `body`
+/// starts at the message type byte, after the 2-byte record header.
+/// Only cipher specs that map to TLS suites (first byte 0) are kept; there
+/// are no extensions, so no SNI.
+pub fn parse_sslv2_client_hello(body: &[u8]) -> Result<ClientHello, TlsError> {
+    let mut r = Reader::new(body);
+    if r.u8() != Some(1) {
+        return Err(TlsError::NotTls("not an SSLv2 CLIENT-HELLO"));
+    }
+    let legacy_version = r.u16().ok_or(truncated("sslv2_hello.version"))?;
+    let (Some(specs_len), Some(session_len), Some(challenge_len)) = (r.u16(), r.u16(), r.u16())
+    else {
+        return Err(truncated("sslv2_hello.lengths"));
+    };
+    let specs = r
+        .bytes(usize::from(specs_len))
+        .ok_or(truncated("sslv2_hello.cipher_specs"))?;
+    r.bytes(usize::from(session_len) + usize::from(challenge_len))
+        .ok_or(truncated("sslv2_hello.challenge"))?;
+    let cipher_suites = specs
+        .chunks_exact(3)
+        .filter(|spec| spec[0] == 0)
+        .map(|spec| u16::from_be_bytes([spec[1], spec[2]]))
+        .collect();
+    Ok(ClientHello {
+        legacy_version,
+        cipher_suites,
+        ..ClientHello::default()
+    })
+}
+
 fn list16(data: &[u8]) -> Vec<u16> {
     u16_list(Reader::new(data).vec16().unwrap_or(&[])).collect()
 }
@@ -282,6 +314,18 @@ pub(crate) mod tests {
         let cut = parse_client_hello(&body[..body.len() - 3], false).unwrap();
         assert_eq!(cut.extensions, [0]);
         assert_eq!(cut.sni.as_deref(), Some("a.example"));
+    }
+
+    #[test]
+    fn sslv2_client_hello() {
+        // From suricata-verify tls-glupteba: version 0x0301, two specs (one SSLv2-only).
+        let body = [
+            1, 3, 1, 0, 6, 0, 0, 0, 1, 0, 0, 0x39, 0x07, 0x00, 0xc0, 0xaa,
+        ];
+        let hello = parse_sslv2_client_hello(&body).unwrap();
+        assert_eq!(hello.legacy_version, 0x0301);
+        assert_eq!(hello.cipher_suites, [0x0039]);
+        assert!(parse_sslv2_client_hello(&body[..8]).is_err());
     }
 
     #[test]

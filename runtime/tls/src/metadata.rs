@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use crate::certificate::{summarize_certificate, CertificateSummary};
 use crate::fingerprint::{ja3_string, ja3s_string, ja4, md5_hex, Transport};
-use crate::hello::{is_grease, parse_client_hello, parse_server_hello};
+use crate::hello::{
+    is_grease, parse_client_hello, parse_server_hello, parse_sslv2_client_hello, ClientHello,
+};
 use crate::names::{cipher_text, version_text};
 use crate::Direction;
 
@@ -139,6 +141,11 @@ pub(crate) struct HandshakeState {
     change_cipher_spec: [bool; 2],
     /// Per direction: ApplicationData record seen.
     application_data: [bool; 2],
+    /// The pipeline's client/server guess was wrong (a mid-stream capture
+    /// whose first packet came from the server): the ClientHello arrived as
+    /// ServerToClient or the ServerHello as ClientToServer. Decided by the
+    /// first hello; every later event is mapped through it.
+    roles_swapped: Option<bool>,
     /// First parse error, for diagnostics.
     pub(crate) last_error: Option<crate::TlsError>,
 }
@@ -163,7 +170,22 @@ impl HandshakeState {
             certificate_requested: false,
             change_cipher_spec: [false; 2],
             application_data: [false; 2],
+            roles_swapped: None,
             last_error: None,
+        }
+    }
+
+    /// True when the hellos showed that the caller's directions are reversed.
+    pub(crate) fn roles_swapped(&self) -> bool {
+        self.roles_swapped == Some(true)
+    }
+
+    /// The caller's direction mapped to the real client/server roles.
+    fn role(&self, dir: Direction) -> Direction {
+        if self.roles_swapped() {
+            dir.reverse()
+        } else {
+            dir
         }
     }
 
@@ -176,15 +198,18 @@ impl HandshakeState {
     /// stay cleartext (encrypted data uses ApplicationData records) and a
     /// compatibility ChangeCipherSpec may precede a second ClientHello/ServerHello.
     pub(crate) fn handshake_encrypted(&self, dir: Direction) -> bool {
+        let dir = self.role(dir);
         self.change_cipher_spec[idx(dir)] && !self.is_tls13() && !self.hello_retry_seen
     }
 
     pub(crate) fn on_change_cipher_spec(&mut self, dir: Direction) {
+        let dir = self.role(dir);
         self.change_cipher_spec[idx(dir)] = true;
         self.update_flags();
     }
 
     pub(crate) fn on_application_data(&mut self, dir: Direction) {
+        let dir = self.role(dir);
         self.application_data[idx(dir)] = true;
         self.update_flags();
     }
@@ -197,6 +222,15 @@ impl HandshakeState {
 
     /// One complete handshake message (`body` excludes the 4- or 12-byte header).
     pub(crate) fn on_handshake_message(&mut self, dir: Direction, msg_type: u8, body: &[u8]) {
+        if self.roles_swapped.is_none() {
+            self.roles_swapped = match (dir, msg_type) {
+                (Direction::ServerToClient, msg::CLIENT_HELLO) => Some(true),
+                (Direction::ClientToServer, msg::SERVER_HELLO) => Some(true),
+                (_, msg::CLIENT_HELLO | msg::SERVER_HELLO) => Some(false),
+                _ => None,
+            };
+        }
+        let dir = self.role(dir);
         match (dir, msg_type) {
             (Direction::ClientToServer, msg::CLIENT_HELLO) => self.on_client_hello(body),
             (Direction::ServerToClient, msg::SERVER_HELLO) => self.on_server_hello(body),
@@ -216,19 +250,37 @@ impl HandshakeState {
         if self.client_hello_seen {
             return;
         }
-        let hello = match parse_client_hello(body, self.transport == Transport::Dtls) {
-            Ok(h) => h,
-            Err(e) => return self.note_error(e),
-        };
+        match parse_client_hello(body, self.transport == Transport::Dtls) {
+            Ok(hello) => self.record_client_hello(hello, true),
+            Err(e) => self.note_error(e),
+        }
+    }
+
+    /// An SSL 2.0-format CLIENT-HELLO (`body` from its message type byte).
+    /// JA3/JA3S/JA4 are defined on TLS ClientHellos only, so none is computed.
+    pub(crate) fn on_sslv2_client_hello(&mut self, body: &[u8]) {
+        if self.client_hello_seen {
+            return;
+        }
+        match parse_sslv2_client_hello(body) {
+            Ok(hello) => self.record_client_hello(hello, false),
+            Err(e) => self.note_error(e),
+        }
+        self.update_flags();
+    }
+
+    fn record_client_hello(&mut self, hello: ClientHello, fingerprint: bool) {
         self.client_hello_seen = true;
         let client = &mut self.meta.client;
-        let ja3 = ja3_string(&hello);
-        client.ja3 = Some(md5_hex(&ja3));
-        let (ja4, ja4_raw) = ja4(&hello, self.transport);
-        client.ja4 = Some(ja4);
-        if self.config.fingerprint_strings {
-            client.ja3_string = Some(ja3);
-            client.ja4_r = Some(ja4_raw);
+        if fingerprint {
+            let ja3 = ja3_string(&hello);
+            client.ja3 = Some(md5_hex(&ja3));
+            let (ja4, ja4_raw) = ja4(&hello, self.transport);
+            client.ja4 = Some(ja4);
+            if self.config.fingerprint_strings {
+                client.ja3_string = Some(ja3);
+                client.ja4_r = Some(ja4_raw);
+            }
         }
         client.supported_ciphers = hello
             .cipher_suites

@@ -120,6 +120,13 @@ impl TlsParser {
         }
     }
 
+    /// True when the ClientHello came from the side the caller called the
+    /// server (mid-stream capture, wrong guess): the metadata is already
+    /// corrected; the pipeline should swap source and destination.
+    pub fn roles_swapped(&self) -> bool {
+        self.state.roles_swapped()
+    }
+
     /// The first malformed-message error met, if any (diagnostics only).
     pub fn last_error(&self) -> Option<&TlsError> {
         self.state.last_error.as_ref()
@@ -131,25 +138,50 @@ impl TlsParser {
     }
 }
 
-/// Does `bytes` start with a handshake record carrying a hello for `dir`?
+/// Does `bytes` start with a handshake record carrying a ClientHello or
+/// ServerHello? Either is accepted in either direction: the first hello
+/// decides the roles (the caller's client guess can be wrong mid-stream).
 /// (The hello's own version byte is checked only when the record holds it:
 /// a hello may be fragmented into records as small as one byte.)
-fn looks_like_hello_record(dir: Direction, bytes: &[u8]) -> bool {
+fn looks_like_hello_record(bytes: &[u8]) -> bool {
     let [content_type, major, minor, len_hi, len_lo, msg_type, ..] = *bytes else {
         return false;
     };
     let record_len = usize::from(u16::from_be_bytes([len_hi, len_lo]));
-    let wanted = match dir {
-        Direction::ClientToServer => crate::metadata::msg::CLIENT_HELLO,
-        Direction::ServerToClient => crate::metadata::msg::SERVER_HELLO,
-    };
+    let is_hello = msg_type == crate::metadata::msg::CLIENT_HELLO
+        || msg_type == crate::metadata::msg::SERVER_HELLO;
     let hello_major_ok = record_len < 5 || matches!(bytes.get(9), Some(3 | 0x7f));
     content_type == HANDSHAKE
         && major == 3
         && minor <= 4
         && (1..=MAX_RECORD_LEN).contains(&record_len)
-        && msg_type == wanted
+        && is_hello
         && hello_major_ok
+}
+
+enum Sslv2Hello<'a> {
+    No,
+    NeedMore,
+    /// Record length including its 2-byte header, and the message body.
+    Found(usize, &'a [u8]),
+}
+
+/// An SSL 2.0-format CLIENT-HELLO at the start of the client stream: a
+/// 2-byte header with the high bit set, message type 1, version 3.x or 2.0.
+fn sslv2_client_hello(stream: &[u8]) -> Sslv2Hello<'_> {
+    let [b0, b1, msg_type, major, ..] = *stream else {
+        return Sslv2Hello::NeedMore;
+    };
+    let len = usize::from(u16::from_be_bytes([b0 & 0x7f, b1]));
+    // Real SSLv2-format hellos are a few hundred bytes; a larger "length"
+    // means this is something else, and waiting for it would stall the scan.
+    if b0 & 0x80 == 0 || msg_type != 1 || !(major == 3 || major == 0) || len > 4096 {
+        return Sslv2Hello::No;
+    }
+    match stream.get(2..2 + len) {
+        Some(body) => Sslv2Hello::Found(2 + len, body),
+        None => Sslv2Hello::NeedMore,
+    }
 }
 
 impl DirectionFramer {
@@ -157,7 +189,7 @@ impl DirectionFramer {
         if self.stopped.is_some() {
             return;
         }
-        if !self.synced && !self.find_first_hello(dir, stream, state.config.max_sync_scan) {
+        if !self.synced && !self.find_first_hello(dir, stream, state) {
             return;
         }
         while let Some(rest) = stream.get(self.consumed..) {
@@ -193,7 +225,25 @@ impl DirectionFramer {
 
     /// Find the first hello record (skipping a STARTTLS plaintext preamble).
     /// Returns true once synced.
-    fn find_first_hello(&mut self, dir: Direction, stream: &[u8], max_scan: usize) -> bool {
+    fn find_first_hello(
+        &mut self,
+        dir: Direction,
+        stream: &[u8],
+        state: &mut HandshakeState,
+    ) -> bool {
+        if self.consumed == 0 && dir == Direction::ClientToServer {
+            match sslv2_client_hello(stream) {
+                Sslv2Hello::NeedMore => return false,
+                Sslv2Hello::Found(record_len, body) => {
+                    state.on_sslv2_client_hello(body);
+                    self.consumed = record_len;
+                    self.synced = true;
+                    return true;
+                }
+                Sslv2Hello::No => {}
+            }
+        }
+        let max_scan = state.config.max_sync_scan;
         let end = stream.len().min(max_scan);
         while self.consumed < end {
             let Some(at) = stream.get(self.consumed..) else {
@@ -202,7 +252,7 @@ impl DirectionFramer {
             if at.len() < 10 {
                 return false; // wait for enough bytes to judge
             }
-            if looks_like_hello_record(dir, at) {
+            if looks_like_hello_record(at) {
                 self.synced = true;
                 return true;
             }
@@ -385,6 +435,26 @@ mod tests {
         assert_eq!(m.version_text, "TLS 1.3");
         assert!(m.handshake_complete);
         assert!(p.is_final());
+    }
+
+    #[test]
+    fn reversed_roles_are_detected_and_corrected() {
+        let mut p = TlsParser::new(TlsConfig::default());
+        let client = record(22, &client_hello());
+        let mut server = record(22, &server_hello(0xc02f, false));
+        server.extend(record(22, &handshake(14, &[])));
+        // The caller guessed the directions the wrong way round.
+        p.update(&server, &client);
+        assert!(p.roles_swapped());
+        let m = p.metadata();
+        assert_eq!(m.client.sni.as_deref(), Some("example.org"));
+        assert_eq!(m.cipher, Some(0xc02f));
+        assert!(m.handshake_complete);
+        let mut client2 = client.clone();
+        client2.extend(record(20, &[1]));
+        server.extend(record(20, &[1]));
+        p.update(&server, &client2);
+        assert!(p.metadata().handshake_finished);
     }
 
     #[test]

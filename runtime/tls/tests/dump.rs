@@ -38,11 +38,11 @@ fn dump_capture() {
     };
     for f in common::run_capture(path, StreamPrefixConfig::default(), config) {
         let detail = match &f.inspector {
-            Inspector::Tcp { tls, .. } => format!(
+            Inspector::Tcp(tcp) => format!(
                 "tcp error={:?} stop={:?}/{:?}",
-                tls.last_error(),
-                tls.stop_reason(Direction::ClientToServer),
-                tls.stop_reason(Direction::ServerToClient)
+                tcp.parser().last_error(),
+                tcp.parser().stop_reason(Direction::ClientToServer),
+                tcp.parser().stop_reason(Direction::ServerToClient)
             ),
             Inspector::Quic(q) => format!(
                 "quic version={:?} error={:?}",

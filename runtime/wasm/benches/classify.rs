@@ -3,7 +3,11 @@
 //! fresh store + instance (what a fault or a recycle costs).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use flowsieve_wasm::{ClassifierRuntime, FlowView, RuntimeConfig, Side, Transport};
+use flowsieve_wasm::{
+    ClassifierRuntime, DecisionPolicy, FlowDecision, FlowProgress, FlowView, Next, RuntimeConfig,
+    Side, Transport,
+};
+use std::time::Duration;
 
 fn side(prefix: &[u8]) -> Side<'_> {
     Side {
@@ -49,6 +53,26 @@ fn bench(c: &mut Criterion) {
     let dns = view(Transport::Udp, 53, dns, b"");
     c.bench_function("classify/udp_dns_query", |b| {
         b.iter(|| black_box(w.classify(black_box(&dns))))
+    });
+
+    // A whole flow's classification as the pipeline drives it: the state
+    // machine on each of the first packets, one offer, the verdict.
+    let policy = DecisionPolicy::default();
+    c.bench_function("per_flow/http_decision_and_classify", |b| {
+        b.iter(|| {
+            let mut d = FlowDecision::new();
+            let mut p = FlowProgress {
+                transport: Transport::Tcp,
+                client_payload_packets: 1,
+                server_payload_packets: 0,
+                since_first_payload: Duration::ZERO,
+                ended: false,
+            };
+            assert_eq!(d.next(&p, &policy), Next::Wait);
+            p.server_payload_packets = 1;
+            assert_eq!(d.next(&p, &policy), Next::Offer);
+            black_box(d.on_verdict(w.classify(black_box(&http)), &p, &policy))
+        })
     });
 
     // Recycling after every call: each call builds a new store + instance.

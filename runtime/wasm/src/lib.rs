@@ -65,3 +65,12 @@ pub mod test_guests {
         PathBuf::from(crate::TEST_GUESTS_DIR).join(format!("{name}.wasm"))
     }
 }
+
+// The pipeline shares the runtime across threads and moves each worker's
+// classifier into its thread.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    const fn send<T: Send>() {}
+    send_sync::<ClassifierRuntime>();
+    send::<WorkerClassifier>();
+};

@@ -52,6 +52,15 @@ struct Hints {
     best_priority: Option<u8>,
 }
 
+impl Hints {
+    #[inline]
+    fn offers(&self, client_port: u16, server_port: u16) -> bool {
+        self.any_port
+            || self.ports.binary_search(&server_port).is_ok()
+            || self.ports.binary_search(&client_port).is_ok()
+    }
+}
+
 pub(crate) struct Pack {
     pub(crate) name: String,
     pub(crate) version: String,
@@ -134,7 +143,7 @@ impl Pack {
                     reason,
                 },
                 CallError::Fault(kind, err) => {
-                    LoadError::ManifestCall(format!("{}: {err:#}", kind.as_str()))
+                    LoadError::ManifestCall(format!("{}: {}", kind.as_str(), err.root_cause()))
                 }
             })?;
         live.check_classify_signature()
@@ -193,7 +202,7 @@ impl Pack {
                 .call_classify(&view, cx.config.deadline_ticks())
                 .map_err(|(kind, err)| LoadError::WarmUp {
                     kind: kind.as_str(),
-                    reason: format!("{err:#}"),
+                    reason: err.root_cause().to_string(),
                 })?;
             if let Outcome::Matched(index) = outcome {
                 pack.rule_for(index, transport).ok_or_else(|| LoadError::WarmUp {
@@ -208,10 +217,7 @@ impl Pack {
     /// Whether any rule of this pack may match a flow with these ports.
     #[inline]
     pub(crate) fn offers(&self, transport: Transport, client_port: u16, server_port: u16) -> bool {
-        let hints = &self.hints[slot(transport)];
-        hints.any_port
-            || hints.ports.binary_search(&server_port).is_ok()
-            || hints.ports.binary_search(&client_port).is_ok()
+        self.hints[slot(transport)].offers(client_port, server_port)
     }
 
     /// Lowest priority this pack can answer for `transport` (u8::MAX+ if none).
@@ -263,9 +269,23 @@ fn validate(m: &Manifest) -> Result<(), LoadError> {
 }
 
 #[cfg(test)]
-impl Pack {
-    pub(crate) fn hints_for_test(&self, t: Transport) -> (bool, Vec<u16>) {
-        let h = &self.hints[slot(t)];
-        (h.any_port, h.ports.clone())
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_hints_restrict_offers() {
+        let hints = Hints {
+            any_port: false,
+            ports: vec![53, 853],
+            best_priority: Some(6),
+        };
+        assert!(hints.offers(40000, 53));
+        assert!(hints.offers(853, 40000), "either side's port counts");
+        assert!(!hints.offers(40000, 80));
+        let any = Hints {
+            any_port: true,
+            ..Hints::default()
+        };
+        assert!(any.offers(1, 2));
     }
 }

@@ -32,10 +32,13 @@ pub struct ProtocolInfo {
     pub category: Arc<str>,
 }
 
+/// (name, category): a protocol is both, as libprotoident defines it.
+type NameKey = (Arc<str>, Arc<str>);
+
 /// Append-only table. Writers (pack loads, off the packet path) take the
 /// mutex; readers get a lock-free snapshot.
 pub(crate) struct ProtocolTable {
-    index: Mutex<HashMap<(Arc<str>, Arc<str>), ProtocolId>>,
+    index: Mutex<HashMap<NameKey, ProtocolId>>,
     list: ArcSwap<Vec<ProtocolInfo>>,
 }
 
@@ -62,7 +65,7 @@ impl ProtocolTable {
 
     pub(crate) fn intern(&self, name: &str, category: &str) -> Result<ProtocolId, InternerFull> {
         let mut index = self.index.lock().unwrap_or_else(PoisonError::into_inner);
-        let key: (Arc<str>, Arc<str>) = (name.into(), category.into());
+        let key: NameKey = (name.into(), category.into());
         if let Some(&id) = index.get(&key) {
             return Ok(id);
         }

@@ -244,6 +244,7 @@ impl Watch {
         let thread = std::thread::Builder::new()
             .name("flowsieve-reload".into())
             .spawn(move || {
+                lower_priority();
                 // Ends when the runtime drops its sender and the watcher.
                 while rx.recv().is_ok() {
                     // Let a burst of events (a file being written) settle.
@@ -277,6 +278,20 @@ impl Watch {
         drop(self); // drops the watcher (and its sender) and ours
         if let Some(thread) = thread {
             let _ = thread.join();
+        }
+    }
+}
+
+/// Compiling a large pack (seconds for an interpreter-based one) must not
+/// compete with the packet path on a small box: run the reload thread at the
+/// lowest CPU priority. On Linux a nice value is per thread.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain syscall on the calling thread; no memory involved.
+        let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) };
+        if rc != 0 {
+            tracing::debug!("could not lower the reload thread's priority");
         }
     }
 }

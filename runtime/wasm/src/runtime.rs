@@ -48,7 +48,15 @@ impl Shared {
     /// Counts and logs a fault; quarantines the pack past the threshold.
     pub(crate) fn report_fault(&self, pack: &Pack, kind: FaultKind, err: &wasmtime::Error) {
         let quarantined_now = pack.faults.record(kind, self.config.fault_threshold);
-        tracing::warn!(pack = %pack.name, source = %pack.source, fault = kind.as_str(), error = %format!("{err:#}"), "classifier call failed; flow continues without this pack's opinion");
+        // One line per fault; the wasm backtrace only at debug level.
+        tracing::warn!(
+            pack = %pack.name,
+            source = %pack.source,
+            fault = kind.as_str(),
+            error = %err.root_cause(),
+            "classifier call failed; flow continues without this pack's opinion"
+        );
+        tracing::debug!(pack = %pack.name, detail = %format!("{err:?}"), "classifier fault detail");
         if quarantined_now {
             tracing::error!(
                 pack = %pack.name,
@@ -126,12 +134,14 @@ impl ClassifierRuntime {
         if shared.config.builtins {
             let mut builtins = Vec::new();
             for (name, bytes) in crate::BUILTIN_PACKS {
+                let started = std::time::Instant::now();
                 let pack = Pack::load(&shared.load_context(), bytes, PackSource::Builtin).map_err(
                     |source| RuntimeError::Builtin {
                         name: (*name).to_owned(),
                         source,
                     },
                 )?;
+                tracing::info!(pack = %pack.name, version = %pack.version, cached = pack.from_cache, ms = started.elapsed().as_millis() as u64, "built-in classifier pack loaded");
                 builtins.push(Arc::new(pack));
             }
             shared

@@ -48,7 +48,12 @@ impl WorkerClassifier {
                 live: None,
             })
             .collect();
-        Self { shared, set, slots, instances_built: 0 }
+        Self {
+            shared,
+            set,
+            slots,
+            instances_built: 0,
+        }
     }
 
     /// The pack-set generation this worker last used.
@@ -95,9 +100,7 @@ impl WorkerClassifier {
         self.refresh();
         let shared = &*self.shared;
         let transport = view.transport;
-        let mut best: Option<(u8, ProtocolId)> = None;
-        // Best priority among packs that asked for more payload.
-        let mut pending: Option<u8> = None;
+        let mut combine = Combine::default();
         for Slot { pack, live } in &mut self.slots {
             let pack = &**pack;
             if pack.faults.is_quarantined() {
@@ -110,8 +113,7 @@ impl WorkerClassifier {
             if !pack.offers(transport, view.client_port, view.server_port) {
                 continue;
             }
-            // Cannot beat the current best (ties go to the earlier pack).
-            if best.is_some_and(|(p, _)| pack_best >= p) {
+            if !combine.can_beat(pack_best) {
                 continue;
             }
             let outcome = match call(shared, pack, live, &mut self.instances_built, view) {
@@ -123,10 +125,7 @@ impl WorkerClassifier {
             };
             match outcome {
                 Outcome::Matched(index) => match pack.rule_for(index, transport) {
-                    Some(rule) if best.is_none_or(|(p, _)| rule.priority < p) => {
-                        best = Some((rule.priority, rule.id))
-                    }
-                    Some(_) => {}
+                    Some(rule) => combine.matched(rule.priority, rule.id),
                     None => {
                         let err = wasmtime::format_err!(
                             "answered rule {index}, not a {transport:?} rule of its manifest"
@@ -135,12 +134,43 @@ impl WorkerClassifier {
                     }
                 },
                 Outcome::NoMatch => {}
-                Outcome::NeedMore => {
-                    pending = Some(pending.map_or(pack_best, |p| p.min(pack_best)))
-                }
+                Outcome::NeedMore => combine.need_more(pack_best),
             }
         }
-        match (best, pending) {
+        combine.verdict()
+    }
+}
+
+/// libprotoident's combination rule, over the packs in load order.
+#[derive(Default)]
+struct Combine {
+    best: Option<(u8, ProtocolId)>,
+    /// Best priority among packs that asked for more payload.
+    pending: Option<u8>,
+}
+
+impl Combine {
+    /// Whether a pack whose best rule has `priority` can still win: it must
+    /// be strictly better, since ties go to the earlier pack.
+    #[inline]
+    fn can_beat(&self, priority: u8) -> bool {
+        self.best.is_none_or(|(p, _)| priority < p)
+    }
+
+    #[inline]
+    fn matched(&mut self, priority: u8, id: ProtocolId) {
+        if self.can_beat(priority) {
+            self.best = Some((priority, id));
+        }
+    }
+
+    #[inline]
+    fn need_more(&mut self, pack_best: u8) {
+        self.pending = Some(self.pending.map_or(pack_best, |p| p.min(pack_best)));
+    }
+
+    fn verdict(&self) -> Verdict {
+        match (self.best, self.pending) {
             (Some((p, id)), Some(q)) if q < p => Verdict::NeedMore {
                 provisional: Some(id),
             },
@@ -190,4 +220,46 @@ fn call(
         }
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Any three distinct ids.
+    const A: ProtocolId = ProtocolId::UNKNOWN_TCP;
+    const B: ProtocolId = ProtocolId::UNKNOWN_UDP;
+    const C: ProtocolId = ProtocolId::NO_PAYLOAD;
+
+    #[test]
+    fn lowest_priority_wins_and_ties_go_to_the_earlier_pack() {
+        let mut c = Combine::default();
+        c.matched(10, A);
+        c.matched(10, B); // tie: the earlier pack keeps it
+        assert_eq!(c.verdict(), Verdict::Matched(A));
+        assert!(!c.can_beat(10) && c.can_beat(9));
+        c.matched(2, C);
+        assert_eq!(c.verdict(), Verdict::Matched(C));
+    }
+
+    #[test]
+    fn need_more_from_a_pack_that_could_win_holds_the_match_provisionally() {
+        let mut c = Combine::default();
+        c.matched(100, A);
+        c.need_more(2);
+        assert_eq!(
+            c.verdict(),
+            Verdict::NeedMore {
+                provisional: Some(A)
+            }
+        );
+        let mut c = Combine::default();
+        c.need_more(200); // cannot beat the match: ignored
+        c.matched(100, A);
+        assert_eq!(c.verdict(), Verdict::Matched(A));
+        let mut c = Combine::default();
+        c.need_more(5);
+        assert_eq!(c.verdict(), Verdict::NeedMore { provisional: None });
+        assert_eq!(Combine::default().verdict(), Verdict::NoMatch);
+    }
 }

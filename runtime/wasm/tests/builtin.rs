@@ -143,15 +143,32 @@ fn second_load_hits_the_compile_cache() {
 
 #[test]
 fn instances_are_reused_and_recycled_every_n_calls() {
-    let rt = runtime(RuntimeConfig { recycle_after_calls: 4, ..config(None) });
+    let rt = runtime(RuntimeConfig {
+        recycle_after_calls: 4,
+        ..config(None)
+    });
     let mut w = rt.worker();
     let http = view(Transport::Tcp, 80, b"GET / HTTP/1.1\r\n", b"");
     for _ in 0..4 {
         assert_eq!(name(&rt, w.classify(&http)), "HTTP");
     }
-    assert_eq!(w.instances_built(), 1, "one instance serves the first 4 calls");
+    assert_eq!(
+        w.instances_built(),
+        1,
+        "one instance serves the first 4 calls"
+    );
     for _ in 0..8 {
         assert_eq!(name(&rt, w.classify(&http)), "HTTP");
     }
     assert_eq!(w.instances_built(), 3, "then a fresh one every 4 calls");
+}
+
+#[test]
+fn a_pack_whose_manifest_traps_is_refused_with_the_reason() {
+    let rt = runtime(config(None));
+    let err = rt
+        .check_file(&test_guests::path("badmanifest"))
+        .expect_err("must be refused");
+    assert!(matches!(err, LoadError::ManifestCall(_)), "{err}");
+    assert!(err.to_string().contains("unreachable"), "{err}");
 }

@@ -88,3 +88,56 @@ fn rescan_without_watching() {
     assert!(!again.changed && again.loaded.is_empty());
     assert_eq!(again.generation, report.generation);
 }
+
+#[test]
+fn workers_keep_classifying_through_swaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime(config(Some(dir.path())));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let rt = rt.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut w = rt.worker();
+                let (mut calls, mut echo_seen, mut http_ok) = (0u64, false, true);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    echo_seen |= classify_tcp(&rt, &mut w, b"ECHO") == "Echo_Test";
+                    let v = view(Transport::Tcp, 80, b"GET / HTTP/1.1\r\n", b"");
+                    http_ok &= name(&rt, w.classify(&v)).starts_with("HTTP");
+                    calls += 1;
+                }
+                (calls, echo_seen, http_ok, w.generation())
+            })
+        })
+        .collect();
+    // Swap the set several times under the workers' feet.
+    for round in 0..6 {
+        if round % 2 == 0 {
+            install("echo", dir.path(), "echo.wasm");
+            install("corev2", dir.path(), "core.wasm");
+        } else {
+            std::fs::remove_file(dir.path().join("echo.wasm")).unwrap();
+            std::fs::remove_file(dir.path().join("core.wasm")).unwrap();
+        }
+        assert!(rt.rescan().changed);
+        std::thread::sleep(std::time::Duration::from_millis(30));
+    }
+    // Give the workers time to make a call on the last generation.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for handle in workers {
+        let (calls, echo_seen, http_ok, generation) = handle.join().expect("worker survived");
+        assert!(calls > 10, "{calls}");
+        assert!(echo_seen, "the added pack was used");
+        assert!(
+            http_ok,
+            "HTTP (built-in or replacement) named on every call"
+        );
+        assert_eq!(
+            generation,
+            rt.generation(),
+            "worker caught up with the last swap"
+        );
+    }
+}

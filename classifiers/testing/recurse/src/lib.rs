@@ -26,11 +26,13 @@ impl Rule for Pack {
     }
 }
 
+/// Scalars only, so every frame lives on the wasm stack (not Rust's shadow
+/// stack in linear memory), and a non-associative use of the result so the
+/// compiler cannot turn the recursion into a loop.
 #[inline(never)]
 #[allow(unconditional_recursion)] // the point of this guest
 fn deeper(n: u64) -> u64 {
-    let frame = black_box([n; 16]);
-    deeper(black_box(n + 1)).wrapping_add(frame[(n % 16) as usize])
+    deeper(n.wrapping_add(1)).rotate_left(3) ^ n
 }
 
 fn misbehave(n: u64) -> Outcome {

@@ -26,7 +26,7 @@ impl Guest for Pack {
 
     fn classify(_flow: FlowView) -> Outcome {
         // Using the import keeps it in the component (unused imports are dropped).
-        if wasi::random::random::get_random_u64() % 2 == 0 {
+        if wasi::random::random::get_random_u64().is_multiple_of(2) {
             Outcome::Matched(0)
         } else {
             Outcome::NoMatch

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod oracle;
+
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -14,8 +16,8 @@ use std::path::Path;
 
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use flowsieve_tls::{
-    Direction, DtlsParser, QuicConfig, QuicParser, StreamPrefix, StreamPrefixConfig, TlsConfig,
-    TlsMetadata, TlsParser,
+    Direction, DtlsParser, QuicConfig, QuicParser, StreamPrefixConfig, TcpTlsInspector, TlsConfig,
+    TlsMetadata,
 };
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::{Block, PcapNgReader};
@@ -203,11 +205,7 @@ fn gtp_u_payload(data: &[u8]) -> Option<&[u8]> {
 
 #[allow(clippy::large_enum_variant)] // test harness: clarity over size
 pub enum Inspector {
-    Tcp {
-        client: StreamPrefix,
-        server: StreamPrefix,
-        tls: TlsParser,
-    },
+    Tcp(TcpTlsInspector),
     Quic(QuicParser),
     Dtls(DtlsParser),
     Other,
@@ -230,16 +228,24 @@ pub struct Flow {
 impl Flow {
     pub fn metadata(&self) -> Option<&TlsMetadata> {
         match &self.inspector {
-            Inspector::Tcp { tls, .. } if tls.is_tls() => Some(tls.metadata()),
+            Inspector::Tcp(tcp) if tcp.is_tls() => Some(tcp.metadata()),
             Inspector::Quic(q) if q.is_tls() => Some(q.metadata()),
             Inspector::Dtls(d) if d.is_tls() => Some(d.metadata()),
             _ => None,
         }
     }
 
+    pub fn roles_swapped(&self) -> bool {
+        match &self.inspector {
+            Inspector::Tcp(tcp) => tcp.roles_swapped(),
+            Inspector::Dtls(d) => d.roles_swapped(),
+            _ => false,
+        }
+    }
+
     pub fn is_final(&self) -> bool {
         match &self.inspector {
-            Inspector::Tcp { tls, .. } => tls.is_final(),
+            Inspector::Tcp(tcp) => tcp.is_final(),
             Inspector::Quic(q) => q.is_final(),
             Inspector::Dtls(d) => d.is_final(),
             Inspector::Other => true,
@@ -267,6 +273,17 @@ fn canonical(tcp: bool, a: (IpAddr, u16), b: (IpAddr, u16)) -> Key {
 
 /// Run a capture through the parsers; flows in order of first packet.
 pub fn run_capture(path: &Path, stream: StreamPrefixConfig, tls: TlsConfig) -> Vec<Flow> {
+    run_capture_with_roles(path, stream, tls, false)
+}
+
+/// As [`run_capture`]; with `reverse_tcp_roles` every TCP flow's client and
+/// server are deliberately swapped (to test the parser's role detection).
+pub fn run_capture_with_roles(
+    path: &Path,
+    stream: StreamPrefixConfig,
+    tls: TlsConfig,
+    reverse_tcp_roles: bool,
+) -> Vec<Flow> {
     let mut flows: Vec<Flow> = Vec::new();
     let mut index: HashMap<Key, usize> = HashMap::new();
     for (linktype, frame) in read_frames(path) {
@@ -281,22 +298,22 @@ pub fn run_capture(path: &Path, stream: StreamPrefixConfig, tls: TlsConfig) -> V
         let reuse = existing.is_some_and(|i| {
             fresh_syn
                 && seg.tcp.map(|t| t.seq) != flows[i].client_isn
-                && matches!(&flows[i].inspector, Inspector::Tcp { client, .. } if !client.is_empty())
+                && matches!(&flows[i].inspector,
+                    Inspector::Tcp(tcp) if !tcp.stream(Direction::ClientToServer).is_empty())
         });
         let i = match existing {
             Some(i) if !reuse => i,
             _ => {
-                let (client, server) = match seg.tcp {
+                let (mut client, mut server) = match seg.tcp {
                     // A lone SYN-ACK means the sender is the server.
                     Some(t) if t.syn && t.ack => (seg.dst, seg.src),
                     _ => (seg.src, seg.dst),
                 };
+                if tcp && reverse_tcp_roles {
+                    std::mem::swap(&mut client, &mut server);
+                }
                 let inspector = if tcp {
-                    Inspector::Tcp {
-                        client: StreamPrefix::new(stream),
-                        server: StreamPrefix::new(stream),
-                        tls: TlsParser::new(tls),
-                    }
+                    Inspector::Tcp(TcpTlsInspector::new(stream, tls))
                 } else if QuicParser::looks_like_quic_initial(seg.payload) {
                     Inspector::Quic(QuicParser::new(QuicConfig {
                         tls,
@@ -329,21 +346,9 @@ pub fn run_capture(path: &Path, stream: StreamPrefixConfig, tls: TlsConfig) -> V
             Direction::ServerToClient
         };
         match &mut flow.inspector {
-            Inspector::Tcp {
-                client,
-                server,
-                tls,
-            } => {
+            Inspector::Tcp(tcp) => {
                 let Some(t) = seg.tcp else { continue };
-                let prefix = match dir {
-                    Direction::ClientToServer => &mut *client,
-                    Direction::ServerToClient => &mut *server,
-                };
-                prefix.on_segment(t.seq, t.syn, seg.payload);
-                tls.feed(dir, prefix.contiguous());
-                if prefix.is_full() {
-                    tls.close_direction(dir);
-                }
+                tcp.on_segment(dir, t.seq, t.syn, t.fin || t.rst, seg.payload);
             }
             Inspector::Quic(q) => q.feed_datagram(dir, seg.payload),
             // A flow may start with other datagrams (e.g. 0-RTT before the Initial).

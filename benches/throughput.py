@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Whole-pipeline throughput of flowsieve on the benchmark capture.
+
+    python3 benches/throughput.py [--capture FILE] [--runs 5]
+
+Builds the benchmark capture with ../shared/corpus/bench/make.sh when it is missing (root,
+Debian packages, ~4 minutes; written to $FLOWSIEVE_BENCH_DIR or /work/bench-data), builds
+flowsieve in release mode, then runs, alternating A B C A B C ...:
+
+    floor      runtime/examples/pcap_floor.rs: libpcap reads every packet, nothing else
+    threads=1  flowsieve run -r CAPTURE -o /dev/null --threads 1
+    threads=2  flowsieve run -r CAPTURE -o /dev/null --threads 2
+
+and prints the median wall time, packets/s, flows/s and peak RSS of each, and the ratios.
+The capture should be in the page cache: the first, untimed run of each puts it there.
+Timings are measurements, never test assertions.
+"""
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MAKE = os.path.normpath(os.path.join(ROOT, "..", "shared", "corpus", "bench", "make.sh"))
+
+
+def ensure_capture(path):
+    if os.path.exists(path):
+        return
+    out = os.path.dirname(path)
+    print(f"building the benchmark capture in {out} with {MAKE} (about 4 minutes)", file=sys.stderr)
+    pkgs = ("tcpdump nginx-light openssl curl openssh-server openssh-client dnsmasq dnsutils mosquitto "
+            "mosquitto-clients python3 iputils-ping ethtool iproute2 util-linux wireshark-common tcpreplay").split()
+    subprocess.run(["apt-get", "install", "-y", "-qq", *pkgs], check=True,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    os.makedirs(out, exist_ok=True)
+    subprocess.run(["bash", MAKE], check=True, env={**os.environ, "OUT": out})
+
+
+def timed(cmd):
+    """Wall seconds, peak RSS (KiB) of the child, stderr."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr}")
+    # ru_maxrss of children is the max over all children so far: run each child in its own
+    # python process to read its own peak.
+    return wall, r.stderr, before
+
+
+def peak_rss_kib(cmd):
+    code = ("import resource,subprocess,sys;"
+            "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL,check=True);"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    return int(subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True,
+                              check=True).stdout)
+
+
+def summary_value(stderr, label):
+    for line in stderr.splitlines():
+        if line.strip().startswith(label):
+            return int(line.split()[1])
+    raise SystemExit(f"no '{label}' line in flowsieve's summary:\n{stderr}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--capture", default=os.path.join(os.environ.get("FLOWSIEVE_BENCH_DIR", "/work/bench-data"),
+                                                      "bench_mixed.pcap"))
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    ensure_capture(args.capture)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "flowsieve", "--example", "pcap_floor"],
+                   cwd=ROOT, check=True)
+    fs = os.path.join(ROOT, "target", "release", "flowsieve")
+    floor = os.path.join(ROOT, "target", "release", "examples", "pcap_floor")
+    cases = {
+        "floor": [floor, args.capture],
+        "threads=1": [fs, "run", "-r", args.capture, "-o", "/dev/null", "--threads", "1"],
+        "threads=2": [fs, "run", "-r", args.capture, "-o", "/dev/null", "--threads", "2"],
+    }
+    # Warm the page cache and read the counts.
+    _, err, _ = timed(cases["threads=1"])
+    packets = summary_value(err, "packets")
+    flows = summary_value(err, "flows")
+    walls = {k: [] for k in cases}
+    for _ in range(args.runs):
+        for name, cmd in cases.items():
+            walls[name].append(timed(cmd)[0])
+    rss = {name: peak_rss_kib(cmd) for name, cmd in cases.items()}
+    print(f"capture: {args.capture}: {packets} packets, {flows} flows; median of {args.runs} runs")
+    print(f"{'case':<10} {'wall s':>8} {'packets/s':>12} {'flows/s':>10} {'peak RSS MiB':>13}")
+    med = {k: statistics.median(v) for k, v in walls.items()}
+    for name in cases:
+        print(f"{name:<10} {med[name]:>8.3f} {packets / med[name]:>12,.0f} {flows / med[name]:>10,.0f} "
+              f"{rss[name] / 1024:>13.1f}")
+    print(f"threads=1 is {med['threads=1'] / med['floor']:.2f}x the floor's time; "
+          f"threads=2 runs {med['threads=1'] / med['threads=2']:.2f}x faster than threads=1")
+
+
+if __name__ == "__main__":
+    main()
