@@ -17,7 +17,6 @@ Timings are measurements, never test assertions.
 """
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -41,19 +40,18 @@ def ensure_capture(path):
 
 
 def timed(cmd):
-    """Wall seconds, peak RSS (KiB) of the child, stderr."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds and stderr of one run."""
     t0 = time.perf_counter()
     r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0
     if r.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr}")
-    # ru_maxrss of children is the max over all children so far: run each child in its own
-    # python process to read its own peak.
-    return wall, r.stderr, before
+    return wall, r.stderr
 
 
 def peak_rss_kib(cmd):
+    """Peak RSS of one run: ru_maxrss of children is a maximum over all children so far, so
+    each measured run gets a fresh Python parent."""
     code = ("import resource,subprocess,sys;"
             "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL,check=True);"
             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
@@ -63,8 +61,9 @@ def peak_rss_kib(cmd):
 
 def summary_value(stderr, label):
     for line in stderr.splitlines():
-        if line.strip().startswith(label):
-            return int(line.split()[1])
+        words = line.split()
+        if len(words) > 1 and words[0] == label:
+            return int(words[1])
     raise SystemExit(f"no '{label}' line in flowsieve's summary:\n{stderr}")
 
 
@@ -85,7 +84,7 @@ def main():
         "threads=2": [fs, "run", "-r", args.capture, "-o", "/dev/null", "--threads", "2"],
     }
     # Warm the page cache and read the counts.
-    _, err, _ = timed(cases["threads=1"])
+    _, err = timed(cases["threads=1"])
     packets = summary_value(err, "packets")
     flows = summary_value(err, "flows")
     walls = {k: [] for k in cases}
