@@ -44,7 +44,8 @@ pub struct Config {
     pub local_networks: Vec<String>,
     pub flow_statistics: FlowStatistics,
     pub flows: Flows,
-    pub classify: Classify,
+    pub classifiers: Classifiers,
+    pub tls: Tls,
     pub capture: Capture,
     pub output: Output,
 }
@@ -60,7 +61,8 @@ impl Default for Config {
             local_networks: Vec::new(),
             flow_statistics: FlowStatistics::default(),
             flows: Flows::default(),
-            classify: Classify::default(),
+            classifiers: Classifiers::default(),
+            tls: Tls::default(),
             capture: Capture::default(),
             output: Output::default(),
         }
@@ -158,16 +160,76 @@ impl Default for Timeouts {
     }
 }
 
+/// The WASM rule packs and when flows are offered to them.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Classify {
-    /// A flow with payload in one direction only is decided after this many packets.
+pub struct Classifiers {
+    /// Directory of `*.wasm` rule packs: each adds a pack or replaces the built-in pack with
+    /// the same name. Watched for changes; SIGHUP rescans it.
+    pub dir: Option<PathBuf>,
+    #[serde(deserialize_with = "seed_bool")]
+    pub watch: bool,
+    /// Compiled packs are cached here (default `$XDG_CACHE_HOME/flowsieve/classifiers`).
+    pub cache_dir: Option<PathBuf>,
+    /// Linear memory cap of one pack instance.
+    pub memory_mib: usize,
+    /// Wall-clock budget of one call into a pack.
+    pub call_deadline_ms: u64,
+    /// Faults after which a pack is quarantined until its file changes.
+    pub fault_threshold: u32,
+    /// A worker replaces its instance of a pack after this many calls (0 = never).
+    pub recycle_after_calls: u64,
+    /// Bytes of each direction's payload stream shown to the packs.
+    pub prefix_bytes: usize,
+    /// A flow with payload one way only is offered after this many payload packets...
     pub one_way_packets: u32,
+    /// ...or this many seconds after its first payload.
+    pub one_way_seconds: u64,
+    /// Offers per flow (the first included) before a `need-more` flow is given up.
+    pub max_offers: u8,
 }
 
-impl Default for Classify {
+impl Default for Classifiers {
     fn default() -> Self {
-        Classify { one_way_packets: 8 }
+        Classifiers {
+            dir: None,
+            watch: true,
+            cache_dir: None,
+            memory_mib: 16,
+            call_deadline_ms: 10,
+            fault_threshold: 16,
+            recycle_after_calls: 100_000,
+            prefix_bytes: 256,
+            one_way_packets: 3,
+            one_way_seconds: 2,
+            max_offers: 4,
+        }
+    }
+}
+
+/// TLS, DTLS and QUIC handshake parsing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tls {
+    /// After the protocol is decided, `flow_start` waits at most this many packets...
+    pub wait_packets: u64,
+    /// ...or this many seconds for the handshake metadata (certificates) to be complete.
+    pub wait_seconds: u64,
+    /// Also export `ja3_string`, `ja3s_string` and `ja4_r`.
+    #[serde(deserialize_with = "seed_bool")]
+    pub fingerprint_strings: bool,
+    /// Bytes of each TCP direction reassembled for the handshake (and the rule packs).
+    pub stream_bytes: usize,
+}
+
+impl Default for Tls {
+    fn default() -> Self {
+        Tls {
+            wait_packets: 64,
+            wait_seconds: 10,
+            fingerprint_strings: false,
+            stream_bytes: 16 * 1024,
+        }
     }
 }
 
@@ -297,6 +359,23 @@ impl Config {
                     "an idle timeout must be at least 1 second".into(),
                 ));
             }
+        }
+        if self.classifiers.prefix_bytes == 0
+            || self.classifiers.prefix_bytes > self.tls.stream_bytes
+        {
+            return Err(invalid(
+                "classifiers.prefix_bytes",
+                format!(
+                    "must be between 1 and tls.stream_bytes ({})",
+                    self.tls.stream_bytes
+                ),
+            ));
+        }
+        if self.classifiers.memory_mib == 0 || self.classifiers.call_deadline_ms == 0 {
+            return Err(invalid(
+                "classifiers",
+                "memory_mib and call_deadline_ms must be at least 1".into(),
+            ));
         }
         if self.threads > 256 {
             return Err(invalid(

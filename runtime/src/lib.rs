@@ -10,6 +10,7 @@ pub mod config;
 pub mod decode;
 pub mod export;
 pub mod flow;
+pub mod inspect;
 pub mod pipeline;
 pub mod record;
 pub mod summary;

@@ -115,10 +115,14 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, stop.clone()).context("cannot install signal handlers")?;
     }
+    let rescan = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGHUP, rescan.clone())
+        .context("cannot install signal handlers")?;
     let opts = RunOptions {
         sink,
         progress: is_file && !args.quiet && std::io::stderr().is_terminal(),
         stop,
+        rescan,
     };
     let summary = pipeline::run(&config, source, opts)?;
     if !args.quiet {

@@ -7,6 +7,7 @@ use std::time::Instant;
 use crate::decode::{DecodeErrorCounts, LinkType};
 use crate::export::ExportStats;
 use crate::pipeline::WorkerStats;
+use flowsieve_wasm::PackStats;
 
 #[derive(Debug, Default, Clone)]
 pub struct CaptureStats {
@@ -20,6 +21,8 @@ pub struct CaptureStats {
 }
 
 pub struct RunSummary {
+    /// Rule packs loaded at the end of the run, with their fault counts.
+    pub packs: Vec<PackStats>,
     pub capture: CaptureStats,
     pub workers: WorkerStats,
     pub export: ExportStats,
@@ -100,16 +103,16 @@ impl fmt::Display for RunSummary {
             w.flows, self.threads
         )?;
         let mut labels: Vec<_> = w.flows_by_label.iter().collect();
-        labels.sort_by(|a, b| b.1.cmp(a.1).then(a.0.protocol.cmp(b.0.protocol)));
-        for (l, n) in labels.iter().take(12) {
-            writeln!(f, "    {:<22} {:<16} {}", l.protocol, l.category, n)?;
+        labels.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for ((p, c), n) in labels.iter().take(12) {
+            writeln!(f, "    {p:<22} {c:<16} {n}")?;
         }
         if labels.len() > 12 {
             writeln!(f, "    ... {} more protocols", labels.len() - 12)?;
         }
         let mut cats: std::collections::BTreeMap<&str, u64> = Default::default();
-        for (l, n) in &w.flows_by_label {
-            *cats.entry(l.category).or_default() += n;
+        for ((_, c), n) in &w.flows_by_label {
+            *cats.entry(c.as_str()).or_default() += n;
         }
         let cats: Vec<String> = cats.iter().map(|(c, n)| format!("{c} {n}")).collect();
         writeln!(f, "  categories   {}", cats.join(", "))?;
@@ -117,6 +120,26 @@ impl fmt::Display for RunSummary {
         ends.sort();
         let ends: Vec<String> = ends.iter().map(|(r, n)| format!("{r} {n}")).collect();
         writeln!(f, "  flow ends    {}", ends.join(", "))?;
+        writeln!(
+            f,
+            "  tls          {} flows with a TLS/DTLS/QUIC handshake",
+            w.tls_flows
+        )?;
+        let packs: Vec<String> = self
+            .packs
+            .iter()
+            .map(|p| {
+                let q = if p.quarantined { ", QUARANTINED" } else { "" };
+                format!(
+                    "{} {} ({} rules, {} faults{q})",
+                    p.name,
+                    p.version,
+                    p.rules.len(),
+                    p.faults
+                )
+            })
+            .collect();
+        writeln!(f, "  rule packs   {}", packs.join("; "))?;
         writeln!(
             f,
             "  records      flow_start {}, flow_interval {}, flow_end {} ({} bytes)",

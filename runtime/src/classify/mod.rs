@@ -1,82 +1,109 @@
-//! When a flow's protocol is decided, and the labels used until rule packs name it.
+//! Naming flows: labels (protocol + category), the selection of what to export, and the
+//! glue between a flow and the WASM rule packs (`flowsieve_wasm`).
 //!
-//! A flow is decided once it can say something: payload in both directions, payload one way
-//! and `one_way_packets` packets, or its end. ICMP and non-TCP/UDP flows are decided at
-//! their first packet. Until identification rules are loaded the verdict is libprotoident's
-//! fallback: `Unknown_TCP`, `Unknown_UDP`, `No_Payload`, `ICMP` or `Unsupported`.
+//! TCP and UDP flows are offered to the packs by `flowsieve_wasm::FlowDecision` (payload
+//! both ways, or one way past a threshold, or the flow's end; re-offered on `need-more`);
+//! with no match they are `Unknown_TCP` / `Unknown_UDP`, with no payload `No_Payload`.
+//! ICMP flows are `ICMP` and other IP protocols `Unsupported` from their first packet.
 
-use crate::flow::key::IpProto;
-use crate::flow::{Flow, CLIENT, SERVER};
+use std::collections::HashMap;
+use std::sync::Arc;
 
-/// A protocol name and its category, spelled as libprotoident spells them.
+use flowsieve_wasm::{ClassifierRuntime, ProtocolId};
+
+/// A flow's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Label {
-    pub protocol: &'static str,
-    pub category: &'static str,
+pub enum Label {
+    /// Named by the rule packs (or their fallbacks); names live in the runtime's table.
+    Protocol(ProtocolId),
+    Icmp,
+    Unsupported,
 }
 
-impl Label {
-    pub const NO_PAYLOAD: Label = Label {
-        protocol: "No_Payload",
-        category: "No_Payload",
-    };
-    pub const UNKNOWN_TCP: Label = Label {
-        protocol: "Unknown_TCP",
-        category: "Unknown",
-    };
-    pub const UNKNOWN_UDP: Label = Label {
-        protocol: "Unknown_UDP",
-        category: "Unknown",
-    };
-    pub const ICMP: Label = Label {
-        protocol: "ICMP",
-        category: "ICMP",
-    };
-    pub const UNSUPPORTED: Label = Label {
-        protocol: "Unsupported",
-        category: "Unsupported",
-    };
+/// Resolves labels to names and remembers whether the selection wants them. One per worker:
+/// names are looked up once per protocol, not per record.
+pub struct Labels {
+    runtime: Arc<ClassifierRuntime>,
+    selection: Selection,
+    by_id: Vec<Option<Named>>,
+    icmp: Named,
+    unsupported: Named,
 }
 
-/// Decides flows' protocols.
-#[derive(Debug, Clone)]
-pub struct Identifier {
-    one_way_packets: u32,
+#[derive(Clone)]
+struct Named {
+    protocol: Arc<str>,
+    category: Arc<str>,
+    wanted: bool,
 }
 
-impl Identifier {
-    pub fn new(one_way_packets: u32) -> Identifier {
-        Identifier {
-            one_way_packets: one_way_packets.max(1),
+impl Labels {
+    pub fn new(runtime: Arc<ClassifierRuntime>, selection: Selection) -> Labels {
+        let named = |p: &str, c: &str| Named {
+            protocol: p.into(),
+            category: c.into(),
+            wanted: selection.wants(p, c),
+        };
+        Labels {
+            icmp: named("ICMP", "ICMP"),
+            unsupported: named("Unsupported", "Unsupported"),
+            runtime,
+            selection,
+            by_id: Vec::new(),
         }
     }
 
-    /// The label for a flow still undecided after a packet, or `None` to wait for more.
-    pub fn on_packet(&self, flow: &Flow) -> Option<Label> {
-        let proto = flow.proto();
-        if proto != IpProto::TCP && proto != IpProto::UDP {
-            return Some(fallback(flow));
+    fn named(&mut self, label: Label) -> &Named {
+        match label {
+            Label::Icmp => &self.icmp,
+            Label::Unsupported => &self.unsupported,
+            Label::Protocol(id) => {
+                let i = id.index() as usize;
+                if self.by_id.len() <= i {
+                    self.by_id.resize(i + 1, None);
+                }
+                if self.by_id[i].is_none() {
+                    let info = self.runtime.protocol(id);
+                    let (p, c): (Arc<str>, Arc<str>) = match info {
+                        Some(info) => (info.name, info.category),
+                        None => ("Unknown".into(), "Unknown".into()),
+                    };
+                    let wanted = self.selection.wants(&p, &c);
+                    self.by_id[i] = Some(Named {
+                        protocol: p,
+                        category: c,
+                        wanted,
+                    });
+                }
+                match &self.by_id[i] {
+                    Some(n) => n,
+                    None => &self.unsupported, // filled just above
+                }
+            }
         }
-        let [c, s] = [flow.payload_packets[CLIENT], flow.payload_packets[SERVER]];
-        let packets = flow.total[CLIENT].packets + flow.total[SERVER].packets;
-        let ready =
-            (c > 0 && s > 0) || ((c > 0 || s > 0) && packets >= self.one_way_packets as u64);
-        ready.then(|| fallback(flow))
     }
 
-    /// The label of a flow that ends undecided.
-    pub fn on_end(&self, flow: &Flow) -> Label {
-        fallback(flow)
+    /// (protocol, category) of a label.
+    pub fn names(&mut self, label: Label) -> (&str, &str) {
+        let n = self.named(label);
+        (&n.protocol, &n.category)
     }
-}
 
-fn fallback(flow: &Flow) -> Label {
-    match flow.proto() {
-        p if p.is_icmp() => Label::ICMP,
-        IpProto::TCP | IpProto::UDP if !flow.has_payload() => Label::NO_PAYLOAD,
-        IpProto::TCP => Label::UNKNOWN_TCP,
-        IpProto::UDP => Label::UNKNOWN_UDP,
-        _ => Label::UNSUPPORTED,
+    pub fn wanted(&mut self, label: Label) -> bool {
+        self.named(label).wanted
+    }
+
+    /// Counts by (protocol, category), for the summary.
+    pub fn resolve_counts(
+        &mut self,
+        counts: &HashMap<Label, u64>,
+    ) -> HashMap<(String, String), u64> {
+        let mut out = HashMap::new();
+        for (l, n) in counts {
+            let (p, c) = self.names(*l);
+            *out.entry((p.to_string(), c.to_string())).or_insert(0) += n;
+        }
+        out
     }
 }
 
@@ -98,10 +125,10 @@ impl Selection {
         }
     }
 
-    pub fn wants(&self, label: Label) -> bool {
+    pub fn wants(&self, protocol: &str, category: &str) -> bool {
         self.all
-            || self.protocols.iter().any(|p| p == label.protocol)
-            || self.categories.iter().any(|c| c == label.category)
+            || self.protocols.iter().any(|p| p == protocol)
+            || self.categories.iter().any(|c| c == category)
     }
 }
 
@@ -112,9 +139,10 @@ mod tests {
     #[test]
     fn selection_by_protocol_category_or_all() {
         let s = Selection::new(&["HTTP".into()], &["Unknown".into()]);
-        assert!(s.wants(Label::UNKNOWN_TCP));
-        assert!(!s.wants(Label::NO_PAYLOAD));
-        assert!(Selection::new(&[], &["ALL".into()]).wants(Label::ICMP));
-        assert!(!Selection::new(&[], &[]).wants(Label::ICMP));
+        assert!(s.wants("Unknown_TCP", "Unknown"));
+        assert!(s.wants("HTTP", "Web"));
+        assert!(!s.wants("No_Payload", "No_Payload"));
+        assert!(Selection::new(&[], &["ALL".into()]).wants("ICMP", "ICMP"));
+        assert!(!Selection::new(&[], &[]).wants("ICMP", "ICMP"));
     }
 }

@@ -4,8 +4,12 @@ pub mod key;
 pub mod table;
 mod timer;
 
+use flowsieve_tls::TlsMetadata;
+use flowsieve_wasm::FlowDecision;
+
 use crate::classify::Label;
 use crate::decode::TcpFields;
+use crate::inspect::Inspection;
 use key::{FlowKey, IpProto};
 
 /// Why a flow ended.
@@ -56,7 +60,6 @@ pub struct TcpTrack {
 }
 
 /// One bidirectional flow.
-#[derive(Debug, Clone)]
 pub struct Flow {
     pub id: u64,
     pub key: FlowKey,
@@ -66,8 +69,10 @@ pub struct Flow {
     pub out_is_client: bool,
     pub first_us: i64,
     pub last_us: i64,
-    /// Time of the server's first payload byte.
-    pub server_payload_us: Option<i64>,
+    /// Time of each side's first payload byte (the server's gives `ttfb`).
+    pub first_payload_us: [Option<i64>; 2],
+    /// Size of each side's first payload packet.
+    pub first_payload_len: [u32; 2],
     /// Totals by side ([`CLIENT`], [`SERVER`]).
     pub total: [Counters; 2],
     /// Totals as of the last record of this flow (for `*_bytes` since the last record).
@@ -77,6 +82,17 @@ pub struct Flow {
     pub tcp: TcpTrack,
     /// Set once the protocol is decided.
     pub label: Option<Label>,
+    /// When the protocol was decided, and the flow's packet count then (bounds the wait
+    /// for TLS metadata).
+    pub decided_at: Option<(i64, u64)>,
+    /// When to offer the flow to the rule packs.
+    pub decision: FlowDecision,
+    /// Payload inspection, while the verdict or the TLS metadata may still change.
+    pub inspect: Option<Box<Inspection>>,
+    /// Inspection is over for good (never allocated again).
+    pub inspect_done: bool,
+    /// The handshake metadata, kept once inspection is over.
+    pub tls: Option<Box<TlsMetadata>>,
     /// Whether the selection (`protocols` / `protocol_categories`) wants its records.
     pub selected: bool,
     /// `flow_start` written.
@@ -96,12 +112,18 @@ impl Flow {
             out_is_client,
             first_us: ts,
             last_us: ts,
-            server_payload_us: None,
+            first_payload_us: [None; 2],
+            first_payload_len: [0; 2],
             total: [Counters::default(); 2],
             reported: [Counters::default(); 2],
             payload_packets: [0; 2],
             tcp: TcpTrack::default(),
             label: None,
+            decided_at: None,
+            decision: FlowDecision::new(),
+            inspect: None,
+            inspect_done: false,
+            tls: None,
             selected: false,
             started: false,
             closing: None,
@@ -144,8 +166,9 @@ impl Flow {
         c.bytes += payload_len as u64;
         if payload_len > 0 {
             self.payload_packets[side] = self.payload_packets[side].saturating_add(1);
-            if side == SERVER && self.server_payload_us.is_none() {
-                self.server_payload_us = Some(ts);
+            if self.first_payload_us[side].is_none() {
+                self.first_payload_us[side] = Some(ts);
+                self.first_payload_len[side] = payload_len;
             }
         }
         if let Some(t) = tcp {
@@ -162,6 +185,27 @@ impl Flow {
                 self.closing = Some(EndReason::Rst);
             }
         }
+    }
+
+    /// Makes the server the client and back, when the TLS handshake shows the guess from
+    /// ports was wrong. Only before the first record of the flow.
+    pub fn swap_roles(&mut self, out_follows_client: bool) {
+        self.client_is_a = !self.client_is_a;
+        self.total.swap(CLIENT, SERVER);
+        self.reported.swap(CLIENT, SERVER);
+        self.payload_packets.swap(CLIENT, SERVER);
+        self.first_payload_us.swap(CLIENT, SERVER);
+        self.first_payload_len.swap(CLIENT, SERVER);
+        self.tcp.syn.swap(CLIENT, SERVER);
+        self.tcp.fin.swap(CLIENT, SERVER);
+        if !out_follows_client {
+            // out is a fixed physical side (local network): it is now the other role.
+            self.out_is_client = !self.out_is_client;
+        }
+    }
+
+    pub fn packets(&self) -> u64 {
+        self.total[CLIENT].packets + self.total[SERVER].packets
     }
 
     pub fn has_payload(&self) -> bool {

@@ -3,7 +3,7 @@
 use anyhow::{anyhow, Result};
 use crossbeam_channel::{Receiver, Sender};
 
-use super::{Batch, Tick, ToWorker};
+use super::{Batch, Packet, Tick, ToWorker};
 use crate::flow::table::PacketView;
 use crate::flow::EndReason;
 
@@ -23,6 +23,7 @@ impl Dispatcher {
         let pending = (0..senders.len())
             .map(|_| Batch {
                 packets: Vec::with_capacity(batch_size),
+                bytes: Vec::new(),
             })
             .collect();
         Dispatcher {
@@ -33,14 +34,22 @@ impl Dispatcher {
         }
     }
 
-    pub fn push(&mut self, p: PacketView) -> Result<()> {
+    /// Queues a packet and a copy of its captured payload for the flow's worker.
+    pub fn push(&mut self, p: PacketView, payload: &[u8]) -> Result<()> {
         let n = self.senders.len();
         let w = if n == 1 {
             0
         } else {
             (p.key.dispatch_hash() % n as u64) as usize
         };
-        self.pending[w].packets.push(p);
+        let b = &mut self.pending[w];
+        let at = b.bytes.len();
+        b.bytes.extend_from_slice(payload);
+        b.packets.push(Packet {
+            view: p,
+            payload_at: at as u32,
+            payload_caplen: payload.len() as u32,
+        });
         if self.pending[w].packets.len() >= self.batch_size {
             self.send(w)?;
         }
@@ -51,6 +60,7 @@ impl Dispatcher {
         // Reuse a batch a worker gave back; allocate only while the pool fills up.
         let fresh = self.returned.try_recv().unwrap_or_else(|_| Batch {
             packets: Vec::with_capacity(self.batch_size),
+            bytes: Vec::new(),
         });
         let full = std::mem::replace(&mut self.pending[w], fresh);
         self.senders[w]

@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 use crossbeam_channel::bounded;
 
 use crate::capture::{Next, Source};
-use crate::classify::{Identifier, Selection};
+use crate::classify::{Labels, Selection};
 use crate::config::Config;
 use crate::decode::Decoder;
 use crate::export::{self, SinkSpec};
@@ -25,7 +25,10 @@ use crate::flow::table::{PacketView, TableConfig};
 use crate::flow::EndReason;
 use crate::summary::{CaptureStats, Progress, RunSummary};
 use dispatch::Dispatcher;
+use flowsieve_tls::{QuicConfig, StreamPrefixConfig, TlsConfig};
+use flowsieve_wasm::{ClassifierRuntime, DecisionPolicy, RuntimeConfig};
 pub use worker::WorkerStats;
+use worker::{FlowPolicy, Outputs};
 
 /// Packets per batch handed to a worker.
 const BATCH: usize = 512;
@@ -34,8 +37,17 @@ const QUEUE_DEPTH: usize = 16;
 /// Housekeeping (idle expiry) period, in microseconds of the run's clock.
 const HOUSEKEEPING_US: i64 = 1_000_000;
 
+/// Packets for one worker, with their captured payloads copied into one reused buffer
+/// (libpcap reuses its own buffer for the next packet).
 pub struct Batch {
-    pub packets: Vec<PacketView>,
+    pub packets: Vec<Packet>,
+    pub bytes: Vec<u8>,
+}
+
+pub struct Packet {
+    pub view: PacketView,
+    pub payload_at: u32,
+    pub payload_caplen: u32,
 }
 
 pub enum ToWorker {
@@ -54,11 +66,61 @@ pub struct RunOptions {
     pub progress: bool,
     /// Set by SIGINT/SIGTERM (or a failed sink): stop reading and flush every flow.
     pub stop: Arc<AtomicBool>,
+    /// Set by SIGHUP: rescan the classifiers directory.
+    pub rescan: Arc<AtomicBool>,
+}
+
+/// The classifier runtime's settings from the config.
+pub fn runtime_config(config: &Config) -> RuntimeConfig {
+    let c = &config.classifiers;
+    let mut r = RuntimeConfig {
+        classifiers_dir: c.dir.clone(),
+        watch: c.watch && c.dir.is_some(),
+        memory_limit: c.memory_mib.saturating_mul(1 << 20),
+        call_deadline: std::time::Duration::from_millis(c.call_deadline_ms),
+        fault_threshold: c.fault_threshold,
+        recycle_after_calls: c.recycle_after_calls,
+        ..RuntimeConfig::default()
+    };
+    if c.cache_dir.is_some() {
+        r.cache_dir = c.cache_dir.clone();
+    }
+    r
+}
+
+fn flow_policy(config: &Config) -> FlowPolicy {
+    let (c, t) = (&config.classifiers, &config.tls);
+    FlowPolicy {
+        decision: DecisionPolicy {
+            one_way_packets: c.one_way_packets,
+            one_way_wait: std::time::Duration::from_secs(c.one_way_seconds),
+            max_offers: c.max_offers,
+        },
+        inspect: crate::inspect::InspectConfig {
+            stream: StreamPrefixConfig {
+                max_bytes: t.stream_bytes,
+                ..StreamPrefixConfig::default()
+            },
+            tls: TlsConfig {
+                fingerprint_strings: t.fingerprint_strings,
+                ..TlsConfig::default()
+            },
+            quic: QuicConfig::default(),
+            prefix_bytes: c.prefix_bytes,
+        },
+        tls_wait_packets: t.wait_packets,
+        tls_wait_us: (t.wait_seconds as i64).saturating_mul(1_000_000),
+        export: config.flow_statistics.enabled,
+        export_tls: config.flow_statistics.export_tls,
+        out_follows_client: config.direction_method == crate::config::DirectionMethod::Port,
+    }
 }
 
 /// Runs the whole pipeline over `source` until it ends or `stop` is set.
 pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunSummary> {
     let workers = config.worker_threads();
+    let classifiers = ClassifierRuntime::new(runtime_config(config))
+        .context("cannot start the classifier runtime")?;
     let (rec_tx, rec_rx) = bounded::<Vec<u8>>(workers * 4);
     let (buf_tx, buf_rx) = bounded::<Vec<u8>>(workers * 4);
     let exporter = export::spawn(opts.sink.clone(), rec_rx, buf_tx, opts.stop.clone())?;
@@ -73,13 +135,18 @@ pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunS
         let (tx, rx) = bounded::<ToWorker>(QUEUE_DEPTH);
         let worker = worker::Worker::new(
             TableConfig::from_config(config, w, workers),
-            Identifier::new(config.classify.one_way_packets),
-            Selection::new(&fs.protocols, &fs.protocol_categories),
-            fs.enabled,
-            rec_tx.clone(),
-            buf_rx.clone(),
-            batch_back_tx.clone(),
-            live.clone(),
+            Labels::new(
+                classifiers.clone(),
+                Selection::new(&fs.protocols, &fs.protocol_categories),
+            ),
+            classifiers.worker(),
+            flow_policy(config),
+            Outputs {
+                to_exporter: rec_tx.clone(),
+                buffers: buf_rx.clone(),
+                batches_back: batch_back_tx.clone(),
+                live_flows: live.clone(),
+            },
         );
         let h = std::thread::Builder::new()
             .name(format!("worker-{w}"))
@@ -109,6 +176,9 @@ pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunS
         if opts.stop.load(Ordering::Relaxed) {
             break;
         }
+        if opts.rescan.swap(false, Ordering::Relaxed) {
+            rescan_in_background(&classifiers);
+        }
         match source.next_packet() {
             Next::Packet {
                 ts_us,
@@ -125,13 +195,16 @@ pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunS
                     dispatch.broadcast_tick(tick)?;
                 }
                 match decoder.decode(ts_us, data) {
-                    Ok(d) => dispatch.push(PacketView {
-                        ts_us,
-                        key: d.key,
-                        from_a: d.from_a,
-                        tcp: d.tcp,
-                        payload_len: d.payload_len,
-                    })?,
+                    Ok(d) => dispatch.push(
+                        PacketView {
+                            ts_us,
+                            key: d.key,
+                            from_a: d.from_a,
+                            tcp: d.tcp,
+                            payload_len: d.payload_len,
+                        },
+                        d.payload,
+                    )?,
                     Err(e) => cstats.errors.count(e),
                 }
                 if progress.due(cstats.packets) {
@@ -177,7 +250,9 @@ pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunS
     let estats = exporter
         .join()
         .map_err(|_| anyhow::anyhow!("the exporter thread panicked"))??;
+    let packs = classifiers.packs();
     Ok(RunSummary {
+        packs,
         capture: cstats,
         workers: wstats,
         export: estats,
@@ -186,6 +261,21 @@ pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunS
         threads: workers,
         link: decoder.link_type(),
     })
+}
+
+/// SIGHUP: rescan the rule directory off the packet path.
+fn rescan_in_background(runtime: &Arc<ClassifierRuntime>) {
+    if runtime.config().watch {
+        runtime.request_rescan();
+    } else {
+        let rt = runtime.clone();
+        let _ = std::thread::Builder::new()
+            .name("rescan".into())
+            .spawn(move || {
+                let report = rt.rescan();
+                tracing::info!(?report, "classifiers rescanned");
+            });
+    }
 }
 
 fn wall_us() -> i64 {

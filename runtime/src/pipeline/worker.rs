@@ -1,16 +1,23 @@
-//! A worker: owns a flow table outright, turns packets and clock ticks into records.
+//! A worker: owns a flow table outright, inspects payload, asks the rule packs, and turns
+//! packets and clock ticks into records.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
+use flowsieve_wasm::{
+    DecisionPolicy, FlowProgress, FlowView, Next, Side, Transport, WorkerClassifier,
+};
 
 use super::{Batch, ToWorker};
-use crate::classify::{Identifier, Label, Selection};
-use crate::flow::table::{FlowTable, TableConfig};
-use crate::flow::{EndReason, Flow};
-use crate::record::{self, RecordType};
+use crate::classify::{Label, Labels};
+use crate::flow::key::IpProto;
+use crate::flow::table::{FlowTable, PacketView, TableConfig};
+use crate::flow::{EndReason, Flow, CLIENT, SERVER};
+use crate::inspect::{InspectConfig, Inspection, Segment};
+use crate::record::{self, Event, RecordType};
 
 /// Records are handed to the exporter in chunks of about this many bytes.
 const CHUNK_BYTES: usize = 256 * 1024;
@@ -19,16 +26,20 @@ const CHUNK_BYTES: usize = 256 * 1024;
 #[derive(Debug, Default, Clone)]
 pub struct WorkerStats {
     pub flows: u64,
-    pub flows_by_label: HashMap<Label, u64>,
+    /// Flows by (protocol, category).
+    pub flows_by_label: HashMap<(String, String), u64>,
     pub records: [u64; 3],
     pub ended_by_reason: HashMap<&'static str, u64>,
+    /// Flows that carried a TLS/DTLS/QUIC handshake.
+    pub tls_flows: u64,
 }
 
 impl WorkerStats {
     pub fn merge(&mut self, o: &WorkerStats) {
         self.flows += o.flows;
+        self.tls_flows += o.tls_flows;
         for (k, v) in &o.flows_by_label {
-            *self.flows_by_label.entry(*k).or_default() += v;
+            *self.flows_by_label.entry(k.clone()).or_default() += v;
         }
         for i in 0..3 {
             self.records[i] += o.records[i];
@@ -39,46 +50,71 @@ impl WorkerStats {
     }
 }
 
-pub struct Worker {
-    pub table: FlowTable,
-    pub identifier: Identifier,
-    pub selection: Selection,
+/// How a worker treats each flow.
+pub struct FlowPolicy {
+    pub decision: DecisionPolicy,
+    pub inspect: InspectConfig,
+    /// `flow_start` waits for TLS metadata at most this many packets / microseconds after
+    /// the verdict.
+    pub tls_wait_packets: u64,
+    pub tls_wait_us: i64,
     /// `flow_statistics.enabled`: when false, flows are tracked but no records written.
     pub export: bool,
+    pub export_tls: bool,
+    /// `out_*` follows the client (port method) rather than a fixed local side.
+    pub out_follows_client: bool,
+}
+
+/// The worker's outputs: records, and the channels back to the capture thread.
+pub struct Outputs {
     pub to_exporter: Sender<Vec<u8>>,
     pub buffers: Receiver<Vec<u8>>,
     pub batches_back: Sender<Batch>,
     /// Live flow count, read by the progress line.
     pub live_flows: Arc<AtomicU64>,
+}
+
+pub struct Worker {
+    table: FlowTable,
+    labels: Labels,
+    classifier: WorkerClassifier,
+    policy: FlowPolicy,
+    outputs: Outputs,
     out: Vec<u8>,
     ended: Vec<(Flow, EndReason)>,
     stats: WorkerStats,
+    by_label: HashMap<Label, u64>,
+}
+
+/// The parts of a worker a flow's processing needs while the flow itself is borrowed from
+/// the table.
+struct Ctx<'a> {
+    labels: &'a mut Labels,
+    classifier: &'a mut WorkerClassifier,
+    policy: &'a FlowPolicy,
+    out: &'a mut Vec<u8>,
+    stats: &'a mut WorkerStats,
+    by_label: &'a mut HashMap<Label, u64>,
 }
 
 impl Worker {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         table: TableConfig,
-        identifier: Identifier,
-        selection: Selection,
-        export: bool,
-        to_exporter: Sender<Vec<u8>>,
-        buffers: Receiver<Vec<u8>>,
-        batches_back: Sender<Batch>,
-        live_flows: Arc<AtomicU64>,
+        labels: Labels,
+        classifier: WorkerClassifier,
+        policy: FlowPolicy,
+        outputs: Outputs,
     ) -> Worker {
         Worker {
             table: FlowTable::new(table),
-            identifier,
-            selection,
-            export,
-            to_exporter,
-            buffers,
-            batches_back,
-            live_flows,
+            labels,
+            classifier,
+            policy,
+            outputs,
             out: Vec::with_capacity(CHUNK_BYTES + 4096),
             ended: Vec::new(),
             stats: WorkerStats::default(),
+            by_label: HashMap::new(),
         }
     }
 
@@ -86,11 +122,17 @@ impl Worker {
         for msg in rx {
             match msg {
                 ToWorker::Packets(mut batch) => {
-                    for p in batch.packets.drain(..) {
-                        self.packet(&p);
+                    for p in &batch.packets {
+                        let payload = batch
+                            .bytes
+                            .get(p.payload_at as usize..(p.payload_at + p.payload_caplen) as usize)
+                            .unwrap_or(&[]);
+                        self.packet(&p.view, payload);
                     }
+                    batch.packets.clear();
+                    batch.bytes.clear();
                     // The capture thread reuses batches; if it is gone, drop it.
-                    let _ = self.batches_back.send(batch);
+                    let _ = self.outputs.batches_back.send(batch);
                     if self.out.len() >= CHUNK_BYTES {
                         self.flush();
                     }
@@ -101,9 +143,7 @@ impl Worker {
                 } => {
                     self.table.expire(now_us, &mut self.ended);
                     self.finish_ended();
-                    if let Some(t) = interval_end_us {
-                        self.intervals(t);
-                    }
+                    self.tick_flows(now_us, interval_end_us);
                     self.flush();
                 }
                 ToWorker::Finish(reason) => {
@@ -113,28 +153,41 @@ impl Worker {
                     break;
                 }
             }
-            self.live_flows
+            self.outputs
+                .live_flows
                 .store(self.table.len() as u64, Ordering::Relaxed);
         }
         self.stats.flows = self.table.created();
+        self.stats.flows_by_label = self.labels.resolve_counts(&self.by_label);
         self.stats
     }
 
-    fn packet(&mut self, p: &crate::flow::table::PacketView) {
-        let (flow, _side) = self.table.packet(p, &mut self.ended);
-        if flow.label.is_none() {
-            if let Some(label) = self.identifier.on_packet(flow) {
-                decide(
-                    flow,
-                    label,
-                    p.ts_us,
-                    &self.selection,
-                    self.export,
-                    &mut self.out,
-                    &mut self.stats,
-                );
-            }
+    fn ctx(&mut self) -> (&mut FlowTable, Ctx<'_>) {
+        (
+            &mut self.table,
+            Ctx {
+                labels: &mut self.labels,
+                classifier: &mut self.classifier,
+                policy: &self.policy,
+                out: &mut self.out,
+                stats: &mut self.stats,
+                by_label: &mut self.by_label,
+            },
+        )
+    }
+
+    fn packet(&mut self, p: &PacketView, payload: &[u8]) {
+        let mut ended = std::mem::take(&mut self.ended);
+        let (table, mut cx) = self.ctx();
+        let (flow, side) = table.packet(p, &mut ended);
+        if !flow.inspect_done && (flow.proto() == IpProto::TCP || flow.proto() == IpProto::UDP) {
+            cx.inspect(flow, side, p, payload);
         }
+        if flow.label.is_none() {
+            cx.classify(flow, p.ts_us, false);
+        }
+        cx.settle(flow, p.ts_us, false);
+        self.ended = ended;
         if !self.ended.is_empty() {
             self.finish_ended();
         }
@@ -142,61 +195,34 @@ impl Worker {
 
     fn finish_ended(&mut self) {
         let mut ended = std::mem::take(&mut self.ended);
+        let (_, mut cx) = self.ctx();
         for (mut flow, reason) in ended.drain(..) {
+            let at = flow.last_us;
             if flow.label.is_none() {
-                let label = self.identifier.on_end(&flow);
-                let at = flow.last_us;
-                decide(
-                    &mut flow,
-                    label,
-                    at,
-                    &self.selection,
-                    self.export,
-                    &mut self.out,
-                    &mut self.stats,
-                );
+                cx.classify(&mut flow, at, true);
             }
-            *self
-                .stats
-                .ended_by_reason
-                .entry(reason.as_str())
-                .or_default() += 1;
-            if flow.selected && self.export {
-                if let Some(label) = flow.label {
-                    let at = flow.last_us;
-                    record::write(
-                        &mut self.out,
-                        &mut flow,
-                        label,
-                        RecordType::FlowEnd,
-                        at,
-                        Some(reason),
-                    );
-                    self.stats.records[2] += 1;
-                }
-            }
+            cx.settle(&mut flow, at, true);
+            *cx.stats.ended_by_reason.entry(reason.as_str()).or_default() += 1;
+            cx.write(&mut flow, RecordType::FlowEnd, at, Some(reason));
         }
         self.ended = ended;
     }
 
-    fn intervals(&mut self, at_us: i64) {
-        if !self.export {
-            return;
-        }
-        for flow in self.table.flows_mut() {
-            if !(flow.started && flow.selected) {
-                continue;
+    /// Clock tick: flows waiting on time (one-way offers, TLS waits) move on, and at an
+    /// interval boundary every started flow gets its `flow_interval`.
+    fn tick_flows(&mut self, now_us: i64, interval_end_us: Option<i64>) {
+        let (table, mut cx) = self.ctx();
+        for flow in table.flows_mut() {
+            if flow.label.is_none() && flow.first_payload_us.iter().any(Option::is_some) {
+                cx.classify(flow, now_us, false);
             }
-            if let Some(label) = flow.label {
-                record::write(
-                    &mut self.out,
-                    flow,
-                    label,
-                    RecordType::FlowInterval,
-                    at_us,
-                    None,
-                );
-                self.stats.records[1] += 1;
+            if !flow.started && flow.label.is_some() {
+                cx.settle(flow, now_us, false);
+            }
+            if let Some(t) = interval_end_us {
+                if flow.started {
+                    cx.write(flow, RecordType::FlowInterval, t, None);
+                }
             }
         }
     }
@@ -206,31 +232,163 @@ impl Worker {
             return;
         }
         let fresh = self
+            .outputs
             .buffers
             .try_recv()
             .unwrap_or_else(|_| Vec::with_capacity(CHUNK_BYTES + 4096));
         let full = std::mem::replace(&mut self.out, fresh);
         // A closed exporter (output failed) is reported by the exporter itself.
-        let _ = self.to_exporter.send(full);
+        let _ = self.outputs.to_exporter.send(full);
     }
 }
 
-/// Records the verdict and writes `flow_start` when the selection wants the flow.
-fn decide(
-    flow: &mut Flow,
-    label: Label,
-    at_us: i64,
-    selection: &Selection,
-    export: bool,
-    out: &mut Vec<u8>,
-    stats: &mut WorkerStats,
-) {
-    flow.label = Some(label);
-    flow.selected = selection.wants(label);
-    *stats.flows_by_label.entry(label).or_default() += 1;
-    if flow.selected && export {
-        record::write(out, flow, label, RecordType::FlowStart, at_us, None);
-        stats.records[0] += 1;
+impl Ctx<'_> {
+    /// Feeds the packet to the flow's inspection, starting one at the first payload.
+    fn inspect(&mut self, flow: &mut Flow, side: usize, p: &PacketView, payload: &[u8]) {
+        let cfg = &self.policy.inspect;
+        if flow.inspect.is_none() {
+            if payload.is_empty() {
+                return;
+            }
+            flow.inspect = Some(Box::new(Inspection::new(
+                flow.proto() == IpProto::TCP,
+                payload,
+                cfg,
+            )));
+        }
+        let Some(ins) = flow.inspect.as_mut() else {
+            return;
+        };
+        let (seq, syn, fin_or_rst) = p
+            .tcp
+            .map(|t| (t.seq, t.syn(), t.fin() || t.rst()))
+            .unwrap_or((0, false, false));
+        ins.feed(
+            &Segment {
+                side,
+                seq,
+                syn,
+                fin_or_rst,
+                payload,
+            },
+            cfg,
+        );
+        if !flow.started && ins.take_role_swap() {
+            flow.swap_roles(self.policy.out_follows_client);
+        }
     }
-    flow.started = true;
+
+    /// Offers the flow to the rule packs when its decision says so.
+    fn classify(&mut self, flow: &mut Flow, now_us: i64, ended: bool) {
+        let transport = match flow.proto() {
+            IpProto::TCP => Transport::Tcp,
+            IpProto::UDP => Transport::Udp,
+            p if p.is_icmp() => return self.decide(flow, Label::Icmp, now_us),
+            _ => return self.decide(flow, Label::Unsupported, now_us),
+        };
+        let first_payload = flow.first_payload_us.iter().flatten().min().copied();
+        let progress = FlowProgress {
+            transport,
+            client_payload_packets: flow.payload_packets[CLIENT],
+            server_payload_packets: flow.payload_packets[SERVER],
+            since_first_payload: first_payload
+                .map(|t| Duration::from_micros(now_us.saturating_sub(t).max(0) as u64))
+                .unwrap_or_default(),
+            ended,
+        };
+        let id = match flow.decision.next(&progress, &self.policy.decision) {
+            Next::Wait => return,
+            Next::Decided(id) => id,
+            Next::Offer => {
+                let verdict = {
+                    let cfg = &self.policy.inspect;
+                    let ins = flow.inspect.as_deref();
+                    let tls = ins.and_then(Inspection::metadata);
+                    let side = |s: usize| Side {
+                        prefix: ins.map_or(&[][..], |i| i.prefix(s, cfg)),
+                        first_payload_len: flow.first_payload_len[s],
+                        packets: flow.total[s].packets.min(u32::MAX as u64) as u32,
+                        bytes: flow.total[s].bytes,
+                    };
+                    let mut view = FlowView::new(transport, flow.client().port, flow.server().port);
+                    view.client = side(CLIENT);
+                    view.server = side(SERVER);
+                    view.sni = tls.and_then(|t| t.client.sni.as_deref());
+                    view.alpn = tls.map_or(&[][..], |t| &t.client.alpn[..]);
+                    self.classifier.classify(&view)
+                };
+                match flow
+                    .decision
+                    .on_verdict(verdict, &progress, &self.policy.decision)
+                {
+                    Some(id) => id,
+                    None => return,
+                }
+            }
+        };
+        self.decide(flow, Label::Protocol(id), now_us);
+    }
+
+    fn decide(&mut self, flow: &mut Flow, label: Label, now_us: i64) {
+        flow.label = Some(label);
+        flow.decided_at = Some((now_us, flow.packets()));
+        flow.selected = self.labels.wanted(label);
+        *self.by_label.entry(label).or_default() += 1;
+    }
+
+    /// Writes `flow_start` once the verdict is in and the TLS metadata is final (or waited
+    /// for long enough), and ends the inspection once nothing it could still learn matters.
+    fn settle(&mut self, flow: &mut Flow, now_us: i64, ending: bool) {
+        let Some((decided_us, decided_packets)) = flow.decided_at else {
+            return;
+        };
+        let waited = now_us.saturating_sub(decided_us) >= self.policy.tls_wait_us
+            || flow.packets().saturating_sub(decided_packets) >= self.policy.tls_wait_packets;
+        let (is_tls, tls_final) = flow
+            .inspect
+            .as_deref()
+            .map_or((false, true), |i| (i.is_tls(), i.tls_final()));
+        if !flow.started && (!is_tls || tls_final || waited || ending) {
+            self.write(flow, RecordType::FlowStart, now_us, None);
+            flow.started = true;
+        }
+        // Keep inspecting a decided flow for a while: a TLS upgrade (STARTTLS) comes after
+        // the protocol's own greeting.
+        if flow.inspect.is_some() && ((is_tls && tls_final) || waited || ending) {
+            if let Some(ins) = flow.inspect.take() {
+                flow.tls = ins.into_metadata();
+                if flow.tls.is_some() {
+                    self.stats.tls_flows += 1;
+                }
+            }
+            flow.inspect_done = true;
+        }
+    }
+
+    fn write(&mut self, flow: &mut Flow, kind: RecordType, at_us: i64, end: Option<EndReason>) {
+        if !(flow.selected && self.policy.export) {
+            return;
+        }
+        let Some(label) = flow.label else { return };
+        let names = self.labels.names(label);
+        let tls = if self.policy.export_tls && kind != RecordType::FlowInterval {
+            (flow.tls.as_deref()).or_else(|| flow.inspect.as_deref().and_then(Inspection::metadata))
+        } else {
+            None
+        };
+        let ev = Event {
+            kind,
+            at_us,
+            end,
+            names,
+            tls,
+        };
+        record::write(self.out, flow, ev);
+        flow.reported = flow.total;
+        self.stats.records[match kind {
+            RecordType::FlowStart => 0,
+            RecordType::FlowInterval => 1,
+            RecordType::FlowEnd => 2,
+        }] += 1;
+    }
 }

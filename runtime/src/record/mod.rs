@@ -7,7 +7,8 @@ use std::net::IpAddr;
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 
-use crate::classify::Label;
+use flowsieve_tls::TlsMetadata;
+
 use crate::flow::{Counters, EndReason, Flow, CLIENT, SERVER};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +74,8 @@ struct FlowOut<'a> {
     out_packets: u64,
     in_packets_total: u64,
     out_packets_total: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls: Option<&'a TlsMetadata>,
 }
 
 #[derive(Serialize)]
@@ -92,18 +95,29 @@ fn secs(us: i64) -> f64 {
     us.max(0) as f64 / 1e6
 }
 
-/// Appends one record line for `flow` to `out` and marks its counters as reported.
-///
-/// `at_us` is the record's `timestamp`: the deciding packet for `flow_start`, the interval
-/// boundary for `flow_interval`, the last packet for `flow_end`.
-pub fn write(
-    out: &mut Vec<u8>,
-    flow: &mut Flow,
-    label: Label,
-    kind: RecordType,
-    at_us: i64,
-    end: Option<EndReason>,
-) {
+/// What a record says beyond the flow's own state.
+pub struct Event<'a> {
+    pub kind: RecordType,
+    /// The record's `timestamp`: the deciding packet for `flow_start`, the interval boundary
+    /// for `flow_interval`, the last packet for `flow_end`.
+    pub at_us: i64,
+    pub end: Option<EndReason>,
+    /// (protocol, category).
+    pub names: (&'a str, &'a str),
+    /// The `tls` block, when exported.
+    pub tls: Option<&'a TlsMetadata>,
+}
+
+/// Appends one record line for `flow` to `out`. The caller marks the counters as reported
+/// (`flow.reported = flow.total`) so the next record counts from here.
+pub fn write(out: &mut Vec<u8>, flow: &Flow, ev: Event<'_>) {
+    let Event {
+        kind,
+        at_us,
+        end,
+        names,
+        tls,
+    } = ev;
     let (out_side, in_side) = if flow.out_is_client {
         (CLIENT, SERVER)
     } else {
@@ -128,13 +142,13 @@ pub fn write(
         },
         flow: FlowOut {
             id: flow.id,
-            protocol: label.protocol,
-            category: label.category,
+            protocol: names.0,
+            category: names.1,
             kind: kind.as_str(),
             transport: flow.proto().name(),
             start_ts: ms(flow.first_us),
             duration: secs(flow.last_us - flow.first_us),
-            ttfb: flow.server_payload_us.map(|t| secs(t - flow.first_us)),
+            ttfb: flow.first_payload_us[SERVER].map(|t| secs(t - flow.first_us)),
             end_ts: end.map(|_| ms(flow.last_us)),
             end_reason: end.map(EndReason::as_str),
             in_bytes: d_in.bytes,
@@ -145,6 +159,7 @@ pub fn write(
             out_packets: d_out.packets,
             in_packets_total: flow.total[in_side].packets,
             out_packets_total: flow.total[out_side].packets,
+            tls,
         },
         module: "flow_statistics",
         timestamp: ms(at_us),
@@ -157,5 +172,4 @@ pub fn write(
     } else {
         out.truncate(mark);
     }
-    flow.reported = flow.total;
 }

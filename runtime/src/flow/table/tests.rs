@@ -51,7 +51,7 @@ fn mid_stream_tcp_guesses_the_server_by_port() {
     );
     assert_eq!(side, SERVER);
     assert_eq!(f.server().port, 3306);
-    assert_eq!(f.server_payload_us, Some(0));
+    assert_eq!(f.first_payload_us[SERVER], Some(0));
 }
 
 #[test]
