@@ -35,7 +35,7 @@ fn live_loopback_capture_flushes_on_sigterm() {
     let cfg = dir.path().join("live.yaml");
     std::fs::write(&cfg, "flow_statistics:\n  output_interval: 1\n").expect("config");
     let filter = format!("port {port} or port {udp_port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flowsieve"))
+    let child = Command::new(env!("CARGO_BIN_EXE_flowsieve"))
         .args(["run", "-i", "lo", "-f", &filter, "-c"])
         .arg(&cfg)
         .arg("-o")

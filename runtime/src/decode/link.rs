@@ -247,3 +247,64 @@ fn be16(data: &[u8], at: usize) -> Result<u16, DecodeError> {
         .map(|b| u16::from_be_bytes([b[0], b[1]]))
         .ok_or(DecodeError::TruncatedLink)
 }
+
+const VXLAN_PORT: u16 = 4789;
+const GTP_U_PORT: u16 = 2152;
+const GENEVE_PORT: u16 = 6081;
+
+/// The packet inside a UDP tunnel on its IANA port: VXLAN (RFC 7348) and Geneve (RFC 8926)
+/// carry Ethernet, GTP-U (3GPP TS 29.281) carries IP.
+pub fn udp_tunnel_inner(sport: u16, dport: u16, data: &[u8]) -> Option<(EtherType, &[u8])> {
+    let on = |p: u16| sport == p || dport == p;
+    if on(VXLAN_PORT) {
+        // flags (I bit 0x08 = VNI valid), 3 reserved, VNI (3), reserved: 8 bytes.
+        let h = data.get(..8)?;
+        return (h[0] & 0x08 != 0).then(|| (TRANSPARENT_ETHERNET, &data[8..]));
+    }
+    if on(GENEVE_PORT) {
+        let h = data.get(..8)?;
+        if h[0] >> 6 != 0 {
+            return None;
+        }
+        let opts = (h[0] & 0x3f) as usize * 4;
+        let t = EtherType(u16::from_be_bytes([h[2], h[3]]));
+        let inner = data.get(8 + opts..)?;
+        return matches!(t, EtherType::IPV4 | EtherType::IPV6 | TRANSPARENT_ETHERNET)
+            .then_some((t, inner));
+    }
+    if on(GTP_U_PORT) {
+        return gtp_u_inner(data);
+    }
+    None
+}
+
+/// GTP-U version 1 G-PDU: 8-byte header, 4 more when any of E/S/PN is set, then extension
+/// headers (length in 4-byte units, last byte = next type) until type 0; then IP.
+fn gtp_u_inner(data: &[u8]) -> Option<(EtherType, &[u8])> {
+    let h = data.get(..8)?;
+    if h[0] >> 5 != 1 || h[0] & 0x10 == 0 || h[1] != 0xff {
+        return None; // not version 1, not GTP (PT=0), or not a G-PDU (signalling)
+    }
+    let mut off = 8;
+    if h[0] & 0x07 != 0 {
+        let next_ext = *data.get(off + 3)?;
+        off += 4;
+        let mut next = next_ext;
+        for _ in 0..8 {
+            if next == 0 {
+                break;
+            }
+            let len = *data.get(off)? as usize * 4;
+            if len == 0 {
+                return None;
+            }
+            next = *data.get(off + len - 1)?;
+            off += len;
+        }
+        if next != 0 {
+            return None;
+        }
+    }
+    let inner = data.get(off..)?;
+    Some((ip_version_type(inner).ok()?, inner))
+}

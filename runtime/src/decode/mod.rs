@@ -83,20 +83,33 @@ impl Decoder {
     }
 
     /// Decodes one captured frame taken at `ts_us` (used to age the fragment table).
-    pub fn decode<'a>(&mut self, ts_us: i64, frame: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
+    /// `wire_len` is the frame's length on the wire: no header can claim more than that
+    /// (a bogus IP length must not inflate the byte counts; tshark bounds it the same way).
+    pub fn decode<'a>(
+        &mut self,
+        ts_us: i64,
+        frame: &'a [u8],
+        wire_len: u32,
+    ) -> Result<Decoded<'a>, DecodeError> {
         let (ether_type, net) = link::strip(self.link, frame)?;
-        self.network(ts_us, ether_type, net, 0)
+        let limit = (wire_len as usize)
+            .max(frame.len())
+            .saturating_sub(offset_of(frame, net));
+        self.network(ts_us, ether_type, net, 0, limit)
     }
 
+    /// `limit`: the most bytes this packet can span on the wire (inside a tunnel, what the
+    /// outer packet declares it carries), so a bogus inner length cannot inflate counts.
     fn network<'a>(
         &mut self,
         ts_us: i64,
         ether_type: EtherType,
         data: &'a [u8],
         depth: u8,
+        limit: usize,
     ) -> Result<Decoded<'a>, DecodeError> {
         match ether_type {
-            EtherType::IPV4 | EtherType::IPV6 => self.ip(ts_us, data, depth),
+            EtherType::IPV4 | EtherType::IPV6 => self.ip(ts_us, data, depth, limit),
             _ => Err(DecodeError::NotIp),
         }
     }
@@ -106,13 +119,16 @@ impl Decoder {
         ts_us: i64,
         data: &'a [u8],
         depth: u8,
+        limit: usize,
     ) -> Result<Decoded<'a>, DecodeError> {
         let (ip, _ext_err) = LaxIpSlice::from_slice(data).map_err(|_| DecodeError::BadIpHeader)?;
         let src = ip.source_addr();
         let dst = ip.destination_addr();
         let payload = ip.payload();
         let proto = payload.ip_number.0;
-        let declared = declared_ip_payload_len(&ip, data.len());
+        let header_len = offset_of(data, payload.payload);
+        let declared = declared_ip_payload_len(&ip, data.len())
+            .min(limit.saturating_sub(header_len).min(u32::MAX as usize) as u32);
 
         // Tunnels: the inner packet is the flow.
         if self.decode_tunnels && !payload.fragmented {
@@ -126,13 +142,9 @@ impl Decoder {
                 if depth >= MAX_TUNNEL_DEPTH {
                     return Err(DecodeError::TunnelTooDeep);
                 }
-                return match inner_type {
-                    link::TRANSPARENT_ETHERNET => {
-                        let (t, net) = link::strip(LinkType::Ethernet, inner)?;
-                        self.network(ts_us, t, net, depth + 1)
-                    }
-                    t => self.network(ts_us, t, inner, depth + 1),
-                };
+                let inner_limit =
+                    (declared as usize).saturating_sub(offset_of(payload.payload, inner));
+                return self.inner(ts_us, inner_type, inner, depth + 1, inner_limit);
             }
         }
 
@@ -155,6 +167,22 @@ impl Decoder {
         }
 
         let t = transport::parse(proto, payload.payload, declared)?;
+        if self.decode_tunnels && frag.is_none() && proto == 17 {
+            if let Some((inner_type, inner)) =
+                link::udp_tunnel_inner(t.src_port, t.dst_port, t.payload)
+            {
+                if depth >= MAX_TUNNEL_DEPTH {
+                    return Err(DecodeError::TunnelTooDeep);
+                }
+                // A tunnel packet that does not hold a decodable inner packet (GTP-U
+                // signalling, a cut capture) stays the outer UDP flow.
+                let inner_limit =
+                    (t.payload_len as usize).saturating_sub(offset_of(t.payload, inner));
+                if let Ok(d) = self.inner(ts_us, inner_type, inner, depth + 1, inner_limit) {
+                    return Ok(d);
+                }
+            }
+        }
         if let Some(f) = frag {
             self.fragments
                 .remember(&f, src, dst, proto, (t.src_port, t.dst_port), ts_us);
@@ -168,6 +196,35 @@ impl Decoder {
             payload: t.payload,
         })
     }
+}
+
+impl Decoder {
+    /// The packet inside a tunnel: IP, or Ethernet for bridging tunnels.
+    fn inner<'a>(
+        &mut self,
+        ts_us: i64,
+        inner_type: EtherType,
+        inner: &'a [u8],
+        depth: u8,
+        limit: usize,
+    ) -> Result<Decoded<'a>, DecodeError> {
+        match inner_type {
+            link::TRANSPARENT_ETHERNET => {
+                let (t, net) = link::strip(LinkType::Ethernet, inner)?;
+                let limit = limit.saturating_sub(offset_of(inner, net));
+                self.network(ts_us, t, net, depth, limit)
+            }
+            t => self.network(ts_us, t, inner, depth, limit),
+        }
+    }
+}
+
+/// Where `inner` starts within `outer` (0 if it is not a sub-slice).
+fn offset_of(outer: &[u8], inner: &[u8]) -> usize {
+    (inner.as_ptr() as usize)
+        .checked_sub(outer.as_ptr() as usize)
+        .filter(|o| *o <= outer.len())
+        .unwrap_or(0)
 }
 
 /// The IP payload length the header declares: what was sent, whatever the capture kept.

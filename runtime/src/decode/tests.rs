@@ -23,7 +23,7 @@ fn tcp_frame(payload: &[u8], vlan: bool) -> Vec<u8> {
 fn ethernet_qinq_tcp() {
     let frame = tcp_frame(b"hello", true);
     let mut d = Decoder::new(LinkType::Ethernet, true);
-    let p = d.decode(0, &frame).unwrap();
+    let p = d.decode(0, &frame, u32::MAX).unwrap();
     assert_eq!(p.payload_len, 5);
     assert_eq!(p.payload, b"hello");
     let t = p.tcp.unwrap();
@@ -37,12 +37,15 @@ fn snaplen_cut_keeps_ports_and_declared_length() {
     let frame = tcp_frame(&[7u8; 1000], false);
     let mut d = Decoder::new(LinkType::Ethernet, true);
     // Cut inside the TCP header's fixed part but after the flags byte.
-    let p = d.decode(0, &frame[..14 + 20 + 14]).unwrap();
+    let p = d
+        .decode(0, &frame[..14 + 20 + 14], frame.len() as u32)
+        .unwrap();
     assert_eq!(p.payload_len, 1000);
     assert!(p.payload.is_empty());
     // Cut before the flags: the transport header is reported, not guessed.
     assert_eq!(
-        d.decode(0, &frame[..14 + 20 + 10]).unwrap_err(),
+        d.decode(0, &frame[..14 + 20 + 10], frame.len() as u32)
+            .unwrap_err(),
         DecodeError::TruncatedTransport
     );
 }
@@ -62,7 +65,7 @@ fn ipv6_with_extension_headers_and_raw_link() {
     pkt.extend_from_slice(&[17, 0, 1, 4, 0, 0, 0, 0]);
     pkt.extend_from_slice(&v[40..]);
     let mut d = Decoder::new(LinkType::RawIp, true);
-    let p = d.decode(0, &pkt).unwrap();
+    let p = d.decode(0, &pkt, u32::MAX).unwrap();
     assert_eq!(p.key.proto, IpProto::UDP);
     assert_eq!(p.payload_len, 1);
     assert!(p.key.v6);
@@ -84,15 +87,15 @@ fn later_fragments_join_the_first_fragments_flow() {
     second[7] = 3; // offset 3 * 8 = 24
     second.extend_from_slice(&[1u8; 8]);
     let mut d = Decoder::new(LinkType::RawIp, true);
-    let a = d.decode(0, &first).unwrap();
-    let b = d.decode(1, &second).unwrap();
+    let a = d.decode(0, &first, u32::MAX).unwrap();
+    let b = d.decode(1, &second, u32::MAX).unwrap();
     assert_eq!(a.key, b.key);
     assert_eq!(a.payload_len + b.payload_len, 24);
     // A stray later fragment is reported.
     let mut stray = second.clone();
     stray[5] = 99;
     assert_eq!(
-        d.decode(2, &stray).unwrap_err(),
+        d.decode(2, &stray, u32::MAX).unwrap_err(),
         DecodeError::FragmentWithoutFirst
     );
 }
@@ -111,12 +114,15 @@ fn gre_and_ip_in_ip_give_the_inner_flow() {
         .write(&mut outer, etherparse::IpNumber(47), &gre)
         .unwrap();
     let mut d = Decoder::new(LinkType::RawIp, true);
-    let p = d.decode(0, &outer).unwrap();
+    let p = d.decode(0, &outer, u32::MAX).unwrap();
     assert_eq!(p.key.proto, IpProto::UDP);
     assert_eq!(p.payload, b"INVITE");
     // Tunnels off: the outer GRE flow.
     let mut d = Decoder::new(LinkType::RawIp, false);
-    assert_eq!(d.decode(0, &outer).unwrap().key.proto, IpProto(47));
+    assert_eq!(
+        d.decode(0, &outer, u32::MAX).unwrap().key.proto,
+        IpProto(47)
+    );
 }
 
 #[test]
@@ -127,7 +133,11 @@ fn link_layers() {
         .write(&mut ip, b"x")
         .unwrap();
     let with = |prefix: &[u8]| [prefix, &ip].concat();
-    let ok = |l: LinkType, f: &[u8]| Decoder::new(l, true).decode(0, f).map(|p| p.payload_len);
+    let ok = |l: LinkType, f: &[u8]| {
+        Decoder::new(l, true)
+            .decode(0, f, u32::MAX)
+            .map(|p| p.payload_len)
+    };
     assert_eq!(ok(LinkType::Null, &with(&2u32.to_le_bytes())), Ok(1));
     assert_eq!(ok(LinkType::Loop, &with(&2u32.to_be_bytes())), Ok(1));
     assert_eq!(ok(LinkType::Ppp, &with(&[0xff, 0x03, 0x00, 0x21])), Ok(1));
@@ -169,12 +179,22 @@ fn no_panic_on_any_prefix_or_bit_flip() {
     ] {
         let mut d = Decoder::new(l, true);
         for cut in 0..frame.len() {
-            let _ = d.decode(0, &frame[..cut]);
+            let _ = d.decode(0, &frame[..cut], u32::MAX);
         }
         for i in 0..frame.len() * 8 {
             let mut f = frame.clone();
             f[i / 8] ^= 1 << (i % 8);
-            let _ = d.decode(0, &f);
+            let _ = d.decode(0, &f, u32::MAX);
         }
     }
+}
+
+#[test]
+fn a_bogus_ip_length_is_bounded_by_the_wire_length() {
+    let mut frame = tcp_frame(&[0u8; 10], false);
+    // IP total length claims 4000 bytes; the frame on the wire is 64.
+    frame[14 + 2..14 + 4].copy_from_slice(&4000u16.to_be_bytes());
+    let wire = frame.len() as u32;
+    let mut d = Decoder::new(LinkType::Ethernet, true);
+    assert_eq!(d.decode(0, &frame, wire).unwrap().payload_len, 10);
 }

@@ -57,6 +57,9 @@ pub struct Counters {
 pub struct TcpTrack {
     pub syn: [bool; 2],
     pub fin: [bool; 2],
+    /// Initial sequence numbers from the SYNs, so the stream reassembly (which starts at
+    /// the first payload) knows where each stream begins.
+    pub isn: [Option<u32>; 2],
 }
 
 /// One bidirectional flow.
@@ -174,6 +177,7 @@ impl Flow {
         if let Some(t) = tcp {
             if t.syn() {
                 self.tcp.syn[side] = true;
+                self.tcp.isn[side].get_or_insert(t.seq);
             }
             if t.fin() {
                 self.tcp.fin[side] = true;
@@ -198,6 +202,7 @@ impl Flow {
         self.first_payload_len.swap(CLIENT, SERVER);
         self.tcp.syn.swap(CLIENT, SERVER);
         self.tcp.fin.swap(CLIENT, SERVER);
+        self.tcp.isn.swap(CLIENT, SERVER);
         if !out_follows_client {
             // out is a fixed physical side (local network): it is now the other role.
             self.out_is_client = !self.out_is_client;

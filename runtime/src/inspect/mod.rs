@@ -75,6 +75,14 @@ impl Inspection {
     }
 
     pub fn feed(&mut self, s: &Segment<'_>, cfg: &InspectConfig) {
+        if matches!(self.kind, Kind::Udp) {
+            // The first datagram may not be the handshake (0-RTT, a reply seen first).
+            if QuicParser::looks_like_quic_initial(s.payload) {
+                self.kind = Kind::Quic(QuicParser::new(cfg.quic));
+            } else if DtlsParser::looks_like_dtls(s.payload) {
+                self.kind = Kind::Dtls(DtlsParser::new(cfg.tls));
+            }
+        }
         let dir = self.dir(s.side);
         match &mut self.kind {
             Kind::Tcp(t) => {

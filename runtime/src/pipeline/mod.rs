@@ -194,7 +194,7 @@ pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunS
                 for tick in ticks.drain(..) {
                     dispatch.broadcast_tick(tick)?;
                 }
-                match decoder.decode(ts_us, data) {
+                match decoder.decode(ts_us, data, wire_len) {
                     Ok(d) => dispatch.push(
                         PacketView {
                             ts_us,

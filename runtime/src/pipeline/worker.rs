@@ -250,11 +250,23 @@ impl Ctx<'_> {
             if payload.is_empty() {
                 return;
             }
-            flow.inspect = Some(Box::new(Inspection::new(
-                flow.proto() == IpProto::TCP,
-                payload,
-                cfg,
-            )));
+            let mut ins = Box::new(Inspection::new(flow.proto() == IpProto::TCP, payload, cfg));
+            // Replay the SYNs seen before the inspection existed.
+            for (s, isn) in flow.tcp.isn.iter().enumerate() {
+                if let Some(seq) = *isn {
+                    ins.feed(
+                        &Segment {
+                            side: s,
+                            seq,
+                            syn: true,
+                            fin_or_rst: false,
+                            payload: &[],
+                        },
+                        cfg,
+                    );
+                }
+            }
+            flow.inspect = Some(ins);
         }
         let Some(ins) = flow.inspect.as_mut() else {
             return;

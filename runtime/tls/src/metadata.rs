@@ -357,8 +357,12 @@ impl HandshakeState {
         }
     }
 
+    /// `dir` has switched to protected records. In TLS 1.3 ChangeCipherSpec is only a
+    /// middlebox-compatibility no-op (sent around a HelloRetryRequest too), so there only
+    /// ApplicationData records count.
     fn direction_protected(&self, dir: Direction) -> bool {
-        self.change_cipher_spec[idx(dir)] || self.application_data[idx(dir)]
+        self.application_data[idx(dir)]
+            || (self.change_cipher_spec[idx(dir)] && !self.is_tls13() && !self.hello_retry_seen)
     }
 
     fn update_flags(&mut self) {
@@ -367,7 +371,10 @@ impl HandshakeState {
             && (self.is_tls13()
                 || self.server_hello_done
                 || self.change_cipher_spec[idx(Direction::ServerToClient)]);
-        self.meta.handshake_finished = self.direction_protected(Direction::ClientToServer)
+        // Before both hellos nothing is finished: a HelloRetryRequest exchange has
+        // ChangeCipherSpec both ways and the real ServerHello still to come.
+        self.meta.handshake_finished = hellos
+            && self.direction_protected(Direction::ClientToServer)
             && self.direction_protected(Direction::ServerToClient);
     }
 
