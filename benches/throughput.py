@@ -8,7 +8,8 @@ Debian packages, ~4 minutes; written to $FLOWSIEVE_BENCH_DIR or /work/bench-data
 flowsieve in release mode, then runs, alternating A B C A B C ...:
 
     floor      runtime/examples/pcap_floor.rs: libpcap reads every packet, nothing else
-    threads=1  flowsieve run -r CAPTURE -o /dev/null --threads 1
+    threads=1  flowsieve run -r CAPTURE -o /dev/null --threads 1   (everything on)
+    no-rules   the same with classifiers.enabled: false (what the rule packs cost)
     threads=2  flowsieve run -r CAPTURE -o /dev/null --threads 2
 
 and prints the median wall time, packets/s, flows/s and peak RSS of each, and the ratios.
@@ -78,9 +79,13 @@ def main():
                    cwd=ROOT, check=True)
     fs = os.path.join(ROOT, "target", "release", "flowsieve")
     floor = os.path.join(ROOT, "target", "release", "examples", "pcap_floor")
+    no_rules = os.path.join(ROOT, "target", "bench-no-rules.yaml")
+    with open(no_rules, "w") as f:
+        f.write("classifiers:\n  enabled: false\n")
     cases = {
         "floor": [floor, args.capture],
         "threads=1": [fs, "run", "-r", args.capture, "-o", "/dev/null", "--threads", "1"],
+        "no-rules": [fs, "run", "-r", args.capture, "-o", "/dev/null", "--threads", "1", "-c", no_rules],
         "threads=2": [fs, "run", "-r", args.capture, "-o", "/dev/null", "--threads", "2"],
     }
     # Warm the page cache and read the counts.
@@ -99,6 +104,7 @@ def main():
         print(f"{name:<10} {med[name]:>8.3f} {packets / med[name]:>12,.0f} {flows / med[name]:>10,.0f} "
               f"{rss[name] / 1024:>13.1f}")
     print(f"threads=1 is {med['threads=1'] / med['floor']:.2f}x the floor's time; "
+          f"rule packs cost {100 * (med['threads=1'] / med['no-rules'] - 1):.1f}% of throughput; "
           f"threads=2 runs {med['threads=1'] / med['threads=2']:.2f}x faster than threads=1")
 
 

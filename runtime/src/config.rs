@@ -164,6 +164,10 @@ impl Default for Timeouts {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Classifiers {
+    /// Ask the rule packs; off, every TCP/UDP flow with payload is Unknown_TCP/Unknown_UDP
+    /// (for measuring what classification costs, or for pure flow accounting).
+    #[serde(deserialize_with = "seed_bool")]
+    pub enabled: bool,
     /// Directory of `*.wasm` rule packs: each adds a pack or replaces the built-in pack with
     /// the same name. Watched for changes; SIGHUP rescans it.
     pub dir: Option<PathBuf>,
@@ -192,6 +196,7 @@ pub struct Classifiers {
 impl Default for Classifiers {
     fn default() -> Self {
         Classifiers {
+            enabled: true,
             dir: None,
             watch: true,
             cache_dir: None,

@@ -14,6 +14,8 @@ use flowsieve::config::Config;
 use flowsieve::export::SinkSpec;
 use flowsieve::pipeline::{self, RunOptions};
 
+mod cli;
+
 /// Exit status when the input file is damaged: every record before the damage was written.
 const EXIT_DAMAGED: u8 = 3;
 
@@ -32,6 +34,9 @@ struct Cli {
 enum Command {
     /// Read a capture file or a live interface and write one JSON record per flow event.
     Run(RunArgs),
+    /// Protocol rule packs: list them, check a pack file, build one from a core module.
+    #[command(subcommand)]
+    Classifiers(cli::classifiers::ClassifiersCommand),
 }
 
 #[derive(clap::Args)]
@@ -53,6 +58,9 @@ struct RunArgs {
     /// Configuration file (YAML); defaults are those of config/flowsieve.yaml.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Directory of rule packs (`*.wasm`), watched for changes (overrides `classifiers.dir`).
+    #[arg(long = "classifiers-dir", value_name = "DIR")]
+    classifiers_dir: Option<PathBuf>,
     /// Worker threads (overrides the config's `threads`; 0 = one per core).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -66,26 +74,34 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let result = match cli.command {
         Command::Run(args) => {
-            init_logging(args.quiet);
-            match run(args) {
-                Ok(code) => code,
-                Err(e) => {
-                    eprintln!("flowsieve: {e:#}");
-                    ExitCode::FAILURE
-                }
-            }
+            init_logging(if args.quiet { "error" } else { "warn" });
+            run(args)
+        }
+        Command::Classifiers(cmd) => {
+            // These commands print every refused file themselves; the reload module's log
+            // lines would say it twice.
+            init_logging("warn,flowsieve_wasm::reload=off");
+            cli::classifiers::run(cmd)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("flowsieve: {e:#}");
+            ExitCode::FAILURE
         }
     }
 }
 
-fn init_logging(quiet: bool) {
-    let default = if quiet { "error" } else { "warn" };
+/// Logs to stderr; `RUST_LOG` overrides `default` (an EnvFilter directive).
+fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }
@@ -97,6 +113,9 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     };
     if let Some(t) = args.threads {
         config.threads = t;
+    }
+    if let Some(dir) = &args.classifiers_dir {
+        config.classifiers.dir = Some(dir.clone());
     }
     let filter = args.filter.clone().or_else(|| config.bpf_filter.clone());
     let source = match (&args.read, &args.interface) {

@@ -130,13 +130,11 @@ impl fmt::Display for RunSummary {
             .iter()
             .map(|p| {
                 let q = if p.quarantined { ", QUARANTINED" } else { "" };
-                format!(
-                    "{} {} ({} rules, {} faults{q})",
-                    p.name,
-                    p.version,
-                    p.rules.len(),
-                    p.faults
-                )
+                let rules = match p.rules.len() {
+                    1 => "1 rule".to_string(),
+                    n => format!("{n} rules"),
+                };
+                format!("{} {} ({rules}, {} faults{q})", p.name, p.version, p.faults)
             })
             .collect();
         writeln!(f, "  rule packs   {}", packs.join("; "))?;

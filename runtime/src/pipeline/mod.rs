@@ -112,6 +112,7 @@ fn flow_policy(config: &Config) -> FlowPolicy {
         tls_wait_us: (t.wait_seconds as i64).saturating_mul(1_000_000),
         export: config.flow_statistics.enabled,
         export_tls: config.flow_statistics.export_tls,
+        classify: config.classifiers.enabled,
         out_follows_client: config.direction_method == crate::config::DirectionMethod::Port,
     }
 }

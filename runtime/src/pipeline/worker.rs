@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 use flowsieve_wasm::{
-    DecisionPolicy, FlowProgress, FlowView, Next, Side, Transport, WorkerClassifier,
+    DecisionPolicy, FlowProgress, FlowView, Next, Side, Transport, Verdict, WorkerClassifier,
 };
 
 use super::{Batch, ToWorker};
@@ -61,6 +61,8 @@ pub struct FlowPolicy {
     /// `flow_statistics.enabled`: when false, flows are tracked but no records written.
     pub export: bool,
     pub export_tls: bool,
+    /// `classifiers.enabled`: ask the rule packs at all.
+    pub classify: bool,
     /// `out_*` follows the client (port method) rather than a fixed local side.
     pub out_follows_client: bool,
 }
@@ -311,6 +313,15 @@ impl Ctx<'_> {
         let id = match flow.decision.next(&progress, &self.policy.decision) {
             Next::Wait => return,
             Next::Decided(id) => id,
+            Next::Offer if !self.policy.classify => {
+                match flow
+                    .decision
+                    .on_verdict(Verdict::NoMatch, &progress, &self.policy.decision)
+                {
+                    Some(id) => id,
+                    None => return,
+                }
+            }
             Next::Offer => {
                 let verdict = {
                     let cfg = &self.policy.inspect;

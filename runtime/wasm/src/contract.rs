@@ -30,6 +30,16 @@ pub enum Transport {
     Udp,
 }
 
+impl Transport {
+    /// `tcp` or `udp`, as in the WIT and the records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        }
+    }
+}
+
 impl From<WitTransport> for Transport {
     fn from(t: WitTransport) -> Self {
         match t {

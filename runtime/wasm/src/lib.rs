@@ -41,7 +41,7 @@ pub use contract::{FlowView, Side, Transport};
 pub use decision::{DecisionPolicy, FlowDecision, FlowProgress, Next};
 pub use error::{LoadError, RuntimeError};
 pub use fault::FaultKind;
-pub use pack::PackSource;
+pub use pack::{PackSource, RuleInfo};
 pub use protocols::{ProtocolId, ProtocolInfo};
 pub use reload::{LoadFailure, RescanReport};
 pub use runtime::{ClassifierRuntime, PackStats};
@@ -63,6 +63,21 @@ pub mod test_guests {
     /// Path of the component built from `classifiers/testing/<name>`.
     pub fn path(name: &str) -> PathBuf {
         PathBuf::from(crate::TEST_GUESTS_DIR).join(format!("{name}.wasm"))
+    }
+
+    /// Path of the *core* module (before componentizing) the build made for
+    /// the pack `classifiers/<name>` (built-in) or `classifiers/testing/<name>`
+    /// (test guest): for testing `flowsieve classifiers componentize`.
+    pub fn core_module_path(name: &str) -> PathBuf {
+        let artifact = name.replace('-', "_");
+        let release = PathBuf::from(crate::TEST_GUESTS_DIR)
+            .join("../guest-target/wasm32-unknown-unknown/release");
+        let builtin = release.join(format!("pack_{artifact}.wasm"));
+        if builtin.is_file() {
+            builtin
+        } else {
+            release.join(format!("test_{artifact}.wasm"))
+        }
     }
 }
 

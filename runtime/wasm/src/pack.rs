@@ -33,6 +33,20 @@ impl std::fmt::Display for PackSource {
     }
 }
 
+/// One rule of a pack's manifest, as the pack declared it (for listings such
+/// as `flowsieve classifiers list`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub protocol: String,
+    pub category: String,
+    pub transport: Transport,
+    /// Lower wins when two packs match the same flow.
+    pub priority: u8,
+    /// Port hints: the pack is offered a flow only if the client or server
+    /// port is listed. Empty = any port.
+    pub ports: Vec<u16>,
+}
+
 /// A rule as the host keeps it.
 #[derive(Clone, Debug)]
 pub(crate) struct RuleEntry {
@@ -68,8 +82,8 @@ pub(crate) struct Pack {
     pub(crate) content_hash: String,
     pub(crate) from_cache: bool,
     pub(crate) rules: Vec<RuleEntry>,
-    /// Manifest rules as declared (protocol, category), for listings.
-    pub(crate) rule_names: Vec<(String, String)>,
+    /// Manifest rules as declared, for listings.
+    pub(crate) manifest_rules: Vec<RuleInfo>,
     hints: [Hints; 2],
     pub(crate) pre: InstancePre<HostState>,
     pub(crate) classify_index: ComponentExportIndex,
@@ -100,6 +114,7 @@ impl Pack {
         bytes: &[u8],
         source: PackSource,
     ) -> Result<Pack, LoadError> {
+        check_header(bytes)?;
         let hash = content_hash(bytes);
         let (component, from_cache) = cx.cache.load_or_compile(cx.engine, bytes, &hash)?;
 
@@ -160,7 +175,7 @@ impl Pack {
             content_hash: hash,
             from_cache,
             rules: Vec::with_capacity(manifest.rules.len()),
-            rule_names: Vec::with_capacity(manifest.rules.len()),
+            manifest_rules: Vec::with_capacity(manifest.rules.len()),
             hints: Default::default(),
             pre,
             classify_index,
@@ -174,8 +189,13 @@ impl Pack {
                 transport,
                 priority: rule.priority,
             });
-            pack.rule_names
-                .push((rule.protocol.clone(), rule.category.clone()));
+            pack.manifest_rules.push(RuleInfo {
+                protocol: rule.protocol.clone(),
+                category: rule.category.clone(),
+                transport,
+                priority: rule.priority,
+                ports: rule.ports.clone(),
+            });
             let hints = &mut pack.hints[slot(transport)];
             hints.any_port |= rule.ports.is_empty();
             hints.ports.extend_from_slice(&rule.ports);
@@ -233,6 +253,25 @@ impl Pack {
         let rule = self.rules.get(usize::try_from(index).ok()?)?;
         (rule.transport == transport).then_some(rule)
     }
+}
+
+/// The two mistakes worth a plain answer before the parser's: not wasm at all,
+/// and a core module that was never turned into a component.
+fn check_header(bytes: &[u8]) -> Result<(), LoadError> {
+    const MAGIC: &[u8] = b"\0asm";
+    const CORE_VERSION: &[u8] = &[1, 0, 0, 0];
+    if !bytes.starts_with(MAGIC) {
+        return Err(LoadError::Compile(
+            "not a WebAssembly file (no \\0asm header)".to_owned(),
+        ));
+    }
+    if bytes.get(4..8) == Some(CORE_VERSION) {
+        return Err(LoadError::Compile(
+            "a core module, not a component (turn it into one with `flowsieve classifiers componentize`)"
+                .to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// Names reach logs and JSON records: keep them short, printable and

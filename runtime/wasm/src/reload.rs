@@ -108,7 +108,11 @@ pub(crate) fn rescan(shared: &Shared) -> RescanReport {
             }
         };
         let hash = content_hash(&bytes);
-        if let Some(prev) = previous.filter(|p| p.hash == hash) {
+        let (unchanged, previous) = match previous {
+            Some(prev) if prev.hash == hash => (Some(prev), None),
+            other => (None, other),
+        };
+        if let Some(prev) = unchanged {
             if let Some(reason) = &prev.error {
                 failures.push(LoadFailure {
                     path: path.clone(),
@@ -140,8 +144,9 @@ pub(crate) fn rescan(shared: &Shared) -> RescanReport {
                     path: path.clone(),
                     reason: reason.clone(),
                 });
-                // Keep what this file provided before, if anything.
-                let pack = state.files.get(&path).and_then(|p| p.pack.clone());
+                // Keep what this file provided before, if anything. (Its entry was
+                // taken out of `state.files` above: look at that, not the map.)
+                let pack = previous.and_then(|p| p.pack);
                 FileEntry {
                     hash,
                     pack,

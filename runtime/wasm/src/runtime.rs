@@ -6,7 +6,7 @@ use crate::config::RuntimeConfig;
 use crate::engine::{new_engine, EpochTicker};
 use crate::error::{LoadError, RuntimeError};
 use crate::fault::FaultKind;
-use crate::pack::{LoadContext, Pack, PackSource};
+use crate::pack::{LoadContext, Pack, PackSource, RuleInfo};
 use crate::protocols::{ProtocolId, ProtocolInfo, ProtocolTable};
 use crate::reload::{self, LoadFailure, ReloadState, RescanReport, Watch};
 use crate::worker::WorkerClassifier;
@@ -77,6 +77,9 @@ pub struct PackStats {
     pub source: PackSource,
     /// (protocol, category) per rule, manifest order.
     pub rules: Vec<(String, String)>,
+    /// Every rule as the manifest declares it (transport, priority, port
+    /// hints too), manifest order.
+    pub manifest_rules: Vec<RuleInfo>,
     pub faults: u64,
     pub faults_by_kind: Vec<(FaultKind, u64)>,
     pub quarantined: bool,
@@ -92,7 +95,12 @@ impl PackStats {
             name: pack.name.clone(),
             version: pack.version.clone(),
             source: pack.source.clone(),
-            rules: pack.rule_names.clone(),
+            rules: pack
+                .manifest_rules
+                .iter()
+                .map(|r| (r.protocol.clone(), r.category.clone()))
+                .collect(),
+            manifest_rules: pack.manifest_rules.clone(),
             faults: pack.faults.total(),
             faults_by_kind: pack.faults.by_kind(),
             quarantined: pack.faults.is_quarantined(),

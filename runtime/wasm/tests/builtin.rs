@@ -35,6 +35,15 @@ fn core_manifest_is_loaded_and_interned() {
         rules,
         ["HTTP", "HTTPS", "SSL/TLS", "SSH", "DNS", "DNS_TCP", "SMTP"]
     );
+    // The full manifest rules, as `flowsieve classifiers list` shows them.
+    assert_eq!(core.manifest_rules.len(), core.rules.len());
+    let dns = &core.manifest_rules[4];
+    assert_eq!(
+        (dns.protocol.as_str(), dns.transport, dns.priority),
+        ("DNS", Transport::Udp, 10)
+    );
+    let tls = &core.manifest_rules[2];
+    assert_eq!((tls.category.as_str(), tls.priority), ("Encryption", 100));
     let http = rt.protocol_id("HTTP").expect("HTTP interned");
     assert_eq!(rt.category(http).as_deref(), Some("Web"));
     assert_eq!(

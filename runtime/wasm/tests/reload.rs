@@ -90,6 +90,35 @@ fn rescan_without_watching() {
 }
 
 #[test]
+fn a_loaded_file_overwritten_with_a_broken_one_keeps_its_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    install("echo", dir.path(), "echo.wasm");
+    let rt = runtime(config(Some(dir.path())));
+    let mut w = rt.worker();
+    assert_eq!(classify_tcp(&rt, &mut w, b"ECHO"), "Echo_Test");
+    let generation = rt.generation();
+    write_atomically(dir.path(), "echo.wasm", b"\0asm\x0d\x00\x01\x00 cut short");
+    let report = rt.rescan();
+    assert_eq!(report.failures.len(), 1, "{report:?}");
+    assert!(
+        !report.changed,
+        "the refused file's previous pack stays: {report:?}"
+    );
+    assert_eq!(rt.generation(), generation);
+    assert_eq!(classify_tcp(&rt, &mut w, b"ECHO"), "Echo_Test");
+    // Still refused (and still in force) on the next rescan of the same bytes.
+    let again = rt.rescan();
+    assert!(!again.changed && again.failures.len() == 1, "{again:?}");
+    assert_eq!(classify_tcp(&rt, &mut w, b"ECHO"), "Echo_Test");
+    // A good version replaces it; removing the file removes the pack.
+    install("echo", dir.path(), "echo.wasm");
+    assert!(rt.rescan().failures.is_empty());
+    std::fs::remove_file(dir.path().join("echo.wasm")).unwrap();
+    assert!(rt.rescan().changed);
+    assert_eq!(classify_tcp(&rt, &mut w, b"ECHO"), "no-match");
+}
+
+#[test]
 fn workers_keep_classifying_through_swaps() {
     let dir = tempfile::tempdir().unwrap();
     let rt = runtime(config(Some(dir.path())));

@@ -1,0 +1,3 @@
+//! Subcommands of the `flowsieve` binary beyond `run`.
+
+pub mod classifiers;
