@@ -256,37 +256,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "leaf serial",
         "QUIC certificates are encrypted on the wire",
     ),
-    // TLS carried inside OpenVPN's control channel framing is not unwrapped.
-    (
-        "openvpn.pcap",
-        "ja3",
-        "TLS inside OpenVPN control packets is not unwrapped",
-    ),
-    (
-        "openvpn.pcap",
-        "ja3s",
-        "TLS inside OpenVPN control packets is not unwrapped",
-    ),
-    (
-        "openvpn.pcap",
-        "version",
-        "TLS inside OpenVPN control packets is not unwrapped",
-    ),
-    (
-        "openvpn.pcap",
-        "cipher",
-        "TLS inside OpenVPN control packets is not unwrapped",
-    ),
-    (
-        "openvpn.pcap",
-        "certificate SHA1s",
-        "TLS inside OpenVPN control packets is not unwrapped",
-    ),
-    (
-        "openvpn.pcap",
-        "leaf serial",
-        "TLS inside OpenVPN control packets is not unwrapped",
-    ),
     // A SAN list with a NUL byte injected into a name: openssl prints no SAN at all; we keep
     // the names (the NUL JSON-escaped), as Suricata's tls-altname-zero test expects.
     (

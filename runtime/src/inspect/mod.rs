@@ -6,8 +6,8 @@
 //! flow stops paying for it after its first packets.
 
 use flowsieve_tls::{
-    Direction, DtlsParser, QuicConfig, QuicParser, StreamPrefixConfig, TcpTlsInspector, TlsConfig,
-    TlsMetadata,
+    Direction, DtlsParser, OpenVpnTls, QuicConfig, QuicParser, StreamPrefixConfig, TcpTlsInspector,
+    TlsConfig, TlsMetadata,
 };
 
 use crate::flow::{CLIENT, SERVER};
@@ -35,8 +35,25 @@ enum Kind {
     Tcp(TcpTlsInspector),
     Quic(QuicParser),
     Dtls(DtlsParser),
+    /// TLS inside OpenVPN's control channel, over UDP (over TCP the TCP inspector does it).
+    OpenVpn(OpenVpnTls),
     /// A UDP flow with no handshake we parse: only the first datagrams are kept.
     Udp,
+}
+
+impl Kind {
+    /// The parser for a UDP flow, from a datagram: QUIC, DTLS, OpenVPN, or none.
+    fn for_datagram(payload: &[u8], cfg: &InspectConfig) -> Kind {
+        if QuicParser::looks_like_quic_initial(payload) {
+            Kind::Quic(QuicParser::new(cfg.quic))
+        } else if DtlsParser::looks_like_dtls(payload) {
+            Kind::Dtls(DtlsParser::new(cfg.tls))
+        } else if OpenVpnTls::looks_like_openvpn(payload, false) {
+            Kind::OpenVpn(OpenVpnTls::new(cfg.tls, false))
+        } else {
+            Kind::Udp
+        }
+    }
 }
 
 pub struct Inspection {
@@ -54,10 +71,8 @@ impl Inspection {
             Kind::Tcp(TcpTlsInspector::new(cfg.stream, cfg.tls))
         } else if QuicParser::looks_like_quic_initial(first_payload) {
             Kind::Quic(QuicParser::new(cfg.quic))
-        } else if DtlsParser::looks_like_dtls(first_payload) {
-            Kind::Dtls(DtlsParser::new(cfg.tls))
         } else {
-            Kind::Udp
+            Kind::for_datagram(first_payload, cfg)
         };
         Inspection {
             kind,
@@ -77,11 +92,7 @@ impl Inspection {
     pub fn feed(&mut self, s: &Segment<'_>, cfg: &InspectConfig) {
         if matches!(self.kind, Kind::Udp) {
             // The first datagram may not be the handshake (0-RTT, a reply seen first).
-            if QuicParser::looks_like_quic_initial(s.payload) {
-                self.kind = Kind::Quic(QuicParser::new(cfg.quic));
-            } else if DtlsParser::looks_like_dtls(s.payload) {
-                self.kind = Kind::Dtls(DtlsParser::new(cfg.tls));
-            }
+            self.kind = Kind::for_datagram(s.payload, cfg);
         }
         let dir = self.dir(s.side);
         match &mut self.kind {
@@ -90,6 +101,7 @@ impl Inspection {
             }
             Kind::Quic(q) => q.feed_datagram(dir, s.payload),
             Kind::Dtls(d) => d.feed_datagram(dir, s.payload),
+            Kind::OpenVpn(o) => o.feed_datagram(dir, s.payload),
             Kind::Udp => {}
         }
         if !matches!(self.kind, Kind::Tcp(_)) {
@@ -115,6 +127,7 @@ impl Inspection {
             Kind::Tcp(t) => t.is_tls(),
             Kind::Quic(q) => q.is_tls(),
             Kind::Dtls(d) => d.is_tls(),
+            Kind::OpenVpn(o) => o.is_tls(),
             Kind::Udp => false,
         }
     }
@@ -125,6 +138,7 @@ impl Inspection {
             Kind::Tcp(t) => !t.is_tls() || t.is_final(),
             Kind::Quic(q) => !q.is_tls() || q.is_final(),
             Kind::Dtls(d) => !d.is_tls() || d.is_final(),
+            Kind::OpenVpn(o) => !o.is_tls() || o.is_final(),
             Kind::Udp => true,
         }
     }
@@ -134,6 +148,7 @@ impl Inspection {
             Kind::Tcp(t) => t.metadata(),
             Kind::Quic(q) => q.metadata(),
             Kind::Dtls(d) => d.metadata(),
+            Kind::OpenVpn(o) => o.metadata(),
             Kind::Udp => return None,
         };
         self.is_tls().then_some(m)
@@ -146,6 +161,7 @@ impl Inspection {
         let says = match &self.kind {
             Kind::Tcp(t) => t.roles_swapped(),
             Kind::Dtls(d) => d.roles_swapped(),
+            Kind::OpenVpn(o) => o.roles_swapped(),
             _ => false,
         };
         if says && !self.swapped {
@@ -166,6 +182,7 @@ impl Inspection {
             Kind::Tcp(t) => t.into_metadata(),
             Kind::Quic(q) => q.into_metadata(),
             Kind::Dtls(d) => d.into_metadata(),
+            Kind::OpenVpn(o) => o.into_metadata(),
             Kind::Udp => return None,
         }))
     }

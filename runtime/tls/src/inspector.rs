@@ -1,8 +1,13 @@
 //! One-call-per-packet convenience for TCP flows: both directions' stream
 //! prefixes plus the TLS parser, fed in the right order.
 
+use crate::openvpn::OpenVpnTls;
 use crate::reassembly::{SegmentOutcome, StreamPrefix, StreamPrefixConfig};
 use crate::{Direction, TlsConfig, TlsMetadata, TlsParser};
+
+/// Longest OpenVPN client hard reset (tls-auth with a 64-byte HMAC, or
+/// tls-crypt-v2 with its wrapped client key): how long to wait for it.
+const MAX_OPENVPN_FIRST_PACKET: usize = 2048;
 
 /// Per-TCP-flow inspection state: what the pipeline allocates (boxed) once a
 /// flow carries payload, and drops once [`is_final`](Self::is_final) and the
@@ -12,6 +17,12 @@ pub struct TcpTlsInspector {
     client: StreamPrefix,
     server: StreamPrefix,
     parser: TlsParser,
+    /// Set when the client's stream starts with an OpenVPN-over-TCP client
+    /// hard reset: the TLS handshake is then read from its control channel.
+    openvpn: Option<Box<OpenVpnTls>>,
+    /// The OpenVPN check on the client's first bytes was made.
+    framing_decided: bool,
+    config: TlsConfig,
 }
 
 impl TcpTlsInspector {
@@ -20,6 +31,9 @@ impl TcpTlsInspector {
             client: StreamPrefix::new(stream),
             server: StreamPrefix::new(stream),
             parser: TlsParser::new(tls),
+            openvpn: None,
+            framing_decided: false,
+            config: tls,
         }
     }
 
@@ -39,13 +53,72 @@ impl TcpTlsInspector {
         };
         let before = prefix.contiguous().len();
         let outcome = prefix.on_segment(seq, syn, payload);
-        if prefix.contiguous().len() != before {
+        let grew = prefix.contiguous().len() != before;
+        let closed = fin_or_rst || prefix.is_full();
+        if !self.framing_decided && grew {
+            self.decide_framing(dir, closed);
+        }
+        if let Some(openvpn) = &mut self.openvpn {
+            let prefix = match dir {
+                Direction::ClientToServer => &self.client,
+                Direction::ServerToClient => &self.server,
+            };
+            if grew {
+                openvpn.feed_stream(dir, prefix.contiguous());
+            }
+            if closed {
+                openvpn.close_direction(dir);
+            }
+            return outcome;
+        }
+        let prefix = match dir {
+            Direction::ClientToServer => &self.client,
+            Direction::ServerToClient => &self.server,
+        };
+        if grew {
             self.parser.feed(dir, prefix.contiguous());
         }
-        if fin_or_rst || prefix.is_full() {
+        if closed {
             self.parser.close_direction(dir);
         }
         outcome
+    }
+
+    /// Once the first stream to carry data (the OpenVPN client speaks first;
+    /// normally the client's, but the pipeline's role guess can be wrong)
+    /// holds its first OpenVPN-sized packet, check whether it is an
+    /// OpenVPN-over-TCP client hard reset; if so, route both directions
+    /// through the control-channel unwrapper from now on.
+    fn decide_framing(&mut self, dir: Direction, closed: bool) {
+        let prefix = match dir {
+            Direction::ClientToServer => &self.client,
+            Direction::ServerToClient => &self.server,
+        };
+        let c = prefix.contiguous();
+        let Some(&[hi, lo]) = c.get(..2) else {
+            return;
+        };
+        let len = usize::from(u16::from_be_bytes([hi, lo]));
+        let plausible = (14..=MAX_OPENVPN_FIRST_PACKET).contains(&len);
+        if plausible && c.len() < 2 + len && !closed && !prefix.is_full() {
+            return; // wait for the whole first packet
+        }
+        self.framing_decided = true;
+        if !OpenVpnTls::looks_like_openvpn(c, true) {
+            return;
+        }
+        let mut openvpn = Box::new(OpenVpnTls::new(self.config, true));
+        // The other direction's bytes so far (this one is fed by the caller).
+        let other = dir.reverse();
+        openvpn.feed_stream(other, self.stream(other).contiguous());
+        // The TLS parser saw only non-TLS bytes: drop its state.
+        self.parser = TlsParser::new(self.config);
+        self.openvpn = Some(openvpn);
+    }
+
+    /// The OpenVPN control-channel unwrapper, when this flow is OpenVPN over TCP.
+    pub fn openvpn(&self) -> Option<&OpenVpnTls> {
+        self.openvpn.as_deref()
     }
 
     /// The in-order prefix of one direction (for the classifier's flow view).
@@ -56,36 +129,52 @@ impl TcpTlsInspector {
         }
     }
 
+    /// The TLS parser (for OpenVPN over TCP, the one behind the unwrapper).
     pub fn parser(&self) -> &TlsParser {
-        &self.parser
+        match &self.openvpn {
+            Some(openvpn) => openvpn.parser(),
+            None => &self.parser,
+        }
     }
 
     /// See [`TlsParser::is_tls`].
     pub fn is_tls(&self) -> bool {
-        self.parser.is_tls()
+        self.parser().is_tls()
     }
 
     /// See [`TlsParser::roles_swapped`].
     pub fn roles_swapped(&self) -> bool {
-        self.parser.roles_swapped()
+        self.parser().roles_swapped()
     }
 
-    /// See [`TlsParser::is_final`].
+    /// See [`TlsParser::is_final`] (and [`OpenVpnTls::is_final`]).
     pub fn is_final(&self) -> bool {
-        self.parser.is_final()
+        match &self.openvpn {
+            Some(openvpn) => openvpn.is_final(),
+            None => self.parser.is_final(),
+        }
     }
 
     pub fn metadata(&self) -> &TlsMetadata {
-        self.parser.metadata()
+        self.parser().metadata()
     }
 
     /// Keep only the metadata (frees both prefixes and the parser).
     pub fn into_metadata(self) -> TlsMetadata {
-        self.parser.into_metadata()
+        match self.openvpn {
+            Some(openvpn) => openvpn.into_metadata(),
+            None => self.parser.into_metadata(),
+        }
     }
 
     /// Heap bytes held (prefixes and parser buffers; metadata excluded).
     pub fn heap_bytes(&self) -> usize {
-        self.client.heap_bytes() + self.server.heap_bytes() + self.parser.heap_bytes()
+        self.client.heap_bytes()
+            + self.server.heap_bytes()
+            + self.parser.heap_bytes()
+            + self
+                .openvpn
+                .as_ref()
+                .map_or(0, |o| std::mem::size_of::<OpenVpnTls>() + o.heap_bytes())
     }
 }

@@ -5,6 +5,7 @@
 //! * [`TcpTlsInspector`] — both prefixes plus the parser: one call per TCP segment.
 //! * [`DtlsParser`] — per-flow DTLS parser fed with UDP datagrams.
 //! * [`QuicParser`] — per-flow QUIC Initial decryption and ClientHello/ServerHello parsing.
+//! * [`OpenVpnTls`] — the TLS handshake inside an OpenVPN control channel (UDP or TCP).
 //!
 //! All three produce a [`TlsMetadata`], the `flow.tls` block of the record
 //! (serde-serialisable in the seed's key order). Nothing here panics on input,
@@ -26,8 +27,10 @@
 //! }
 //! ```
 //!
-//! UDP flows: [`QuicParser::looks_like_quic_initial`] / [`DtlsParser::looks_like_dtls`]
-//! on the first client datagram, then `feed_datagram(dir, payload)` for every datagram.
+//! UDP flows: [`QuicParser::looks_like_quic_initial`] / [`DtlsParser::looks_like_dtls`] /
+//! [`OpenVpnTls::looks_like_openvpn`]`(payload, false)` on the first client datagram, then
+//! `feed_datagram(dir, payload)` for every datagram. OpenVPN over TCP needs nothing:
+//! [`TcpTlsInspector`] recognises the client's hard reset and unwraps the control channel.
 
 mod certificate;
 mod dtls;
@@ -37,6 +40,7 @@ mod hello;
 mod inspector;
 mod metadata;
 mod names;
+mod openvpn;
 mod quic;
 mod reader;
 pub mod reassembly;
@@ -52,6 +56,7 @@ pub use inspector::TcpTlsInspector;
 pub use metadata::{ClientInfo, ServerInfo, TlsConfig, TlsMetadata};
 pub use names::{cipher_text, version_text};
 
+pub use openvpn::OpenVpnTls;
 pub use quic::{QuicConfig, QuicParser};
 pub use reassembly::{SegmentOutcome, StreamPrefix, StreamPrefixConfig};
 pub use tls::{StopReason, TlsParser};
@@ -84,6 +89,11 @@ mod size_tests {
             ("TlsParser", std::mem::size_of::<crate::TlsParser>()),
             ("DtlsParser", std::mem::size_of::<crate::DtlsParser>()),
             ("QuicParser", std::mem::size_of::<crate::QuicParser>()),
+            ("OpenVpnTls", std::mem::size_of::<crate::OpenVpnTls>()),
+            (
+                "TcpTlsInspector",
+                std::mem::size_of::<crate::TcpTlsInspector>(),
+            ),
         ];
         for (name, size) in sizes {
             println!("{name}: {size} bytes");

@@ -159,6 +159,77 @@ fn looks_like_hello_record(bytes: &[u8]) -> bool {
         && hello_major_ok
 }
 
+/// Can `preamble` be what precedes the first hello of a TLS stream? Nothing;
+/// a STARTTLS exchange in text (SMTP/IMAP/POP3/FTP/XMPP/HTTP CONNECT: printable
+/// ASCII ending in LF or `>`); PostgreSQL's binary SSLRequest or its `S`
+/// answer; whole BER SEQUENCEs (LDAP's StartTLS ExtendedRequest/Response); or
+/// whole TLS records (e.g. a warning alert sent before the ServerHello).
+/// Anything else is a binary framing (e.g. OpenVPN) whose bytes may
+/// interleave with a hello's: locking onto it would give a wrong fingerprint.
+fn plausible_preamble(preamble: &[u8]) -> bool {
+    const PG_SSL_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
+    let text = preamble
+        .iter()
+        .all(|&b| b.is_ascii_graphic() || matches!(b, b' ' | b'\r' | b'\n' | b'\t'))
+        && matches!(preamble.last(), Some(b'\n' | b'>'));
+    preamble.is_empty()
+        || text
+        || preamble == PG_SSL_REQUEST
+        || preamble == b"S"
+        || ber_sequences(preamble)
+        || tls_records(preamble)
+}
+
+/// `bytes` is one or more complete TLS records and nothing else.
+fn tls_records(mut bytes: &[u8]) -> bool {
+    if bytes.is_empty() {
+        return false;
+    }
+    while let [content_type, 3, minor, hi, lo, ref rest @ ..] = *bytes {
+        let len = usize::from(u16::from_be_bytes([hi, lo]));
+        if !(CHANGE_CIPHER_SPEC..=HEARTBEAT).contains(&content_type) || minor > 4 {
+            return false;
+        }
+        let Some(next) = rest.get(len..) else {
+            return false;
+        };
+        bytes = next;
+        if bytes.is_empty() {
+            return true;
+        }
+    }
+    false
+}
+
+/// `bytes` is one or more complete BER SEQUENCEs (definite lengths) and nothing else.
+fn ber_sequences(mut bytes: &[u8]) -> bool {
+    if bytes.is_empty() {
+        return false;
+    }
+    while let [0x30, first_len, ref rest @ ..] = *bytes {
+        let (len, rest) = if first_len < 0x80 {
+            (usize::from(first_len), rest)
+        } else {
+            let n = usize::from(first_len & 0x7f);
+            if n == 0 || n > 3 || rest.len() < n {
+                return false;
+            }
+            let len = rest[..n]
+                .iter()
+                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+            (len, &rest[n..])
+        };
+        let Some(next) = rest.get(len..) else {
+            return false;
+        };
+        bytes = next;
+        if bytes.is_empty() {
+            return true;
+        }
+    }
+    false
+}
+
 enum Sslv2Hello<'a> {
     No,
     NeedMore,
@@ -252,7 +323,7 @@ impl DirectionFramer {
             if at.len() < 10 {
                 return false; // wait for enough bytes to judge
             }
-            if looks_like_hello_record(at) {
+            if looks_like_hello_record(at) && plausible_preamble(&stream[..self.consumed]) {
                 self.synced = true;
                 return true;
             }
@@ -468,6 +539,40 @@ mod tests {
         assert!(p.is_tls());
         assert_eq!(p.metadata().client.sni.as_deref(), Some("example.org"));
         assert_eq!(p.metadata().cipher, Some(0xc02f));
+    }
+
+    #[test]
+    fn binary_preambles_are_accepted_only_when_known() {
+        let hello = record(22, &client_hello());
+        let synced = |preamble: &[u8]| {
+            let mut stream = preamble.to_vec();
+            stream.extend_from_slice(&hello);
+            let mut p = TlsParser::new(TlsConfig::default());
+            p.feed(Direction::ClientToServer, &stream);
+            p.is_tls()
+        };
+        // PostgreSQL SSLRequest and its answer, LDAP StartTLS (BER), XMPP,
+        // an alert record before the hello, nothing at all.
+        assert!(synced(&[0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]));
+        assert!(synced(b"S"));
+        let mut ldap = vec![0x30, 0x1d, 0x02, 0x01, 0x01, 0x77, 0x18, 0x80, 0x16];
+        ldap.extend_from_slice(b"1.3.6.1.4.1.1466.20037");
+        assert!(synced(&ldap));
+        assert!(synced(
+            b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+        ));
+        assert!(synced(&record(21, &[1, 112])));
+        assert!(synced(b""));
+        // Binary framing (OpenVPN over TCP: length, opcode, session id, ids)
+        // or text without a line end: no hello is taken from behind it.
+        let mut ovpn = vec![0, 0x72, 0x20];
+        ovpn.extend_from_slice(&[
+            0x50, 0x7a, 0x28, 0xa7, 0x82, 0x75, 0x78, 0x8d, 0, 0, 0, 0, 0, 1,
+        ]);
+        assert!(!synced(&ovpn));
+        assert!(!synced(b"EHLO x"));
+        assert!(!synced(&[0x30, 0x05, 1, 2]));
+        assert!(!synced(&ldap[..ldap.len() - 1]));
     }
 
     #[test]

@@ -180,10 +180,12 @@ fn several_syn_acks_with_different_isns_still_yield_the_server_flight() {
 #[test]
 fn reversed_roles_give_the_same_metadata() {
     let mut compared = 0;
+    let mut openvpn_compared = 0;
     for capture in [
         "ndpi/sites.pcapng",
         "ndpi/smtp-starttls.pcap",
         "ndpi/443-git.pcap",
+        "ndpi/openvpn.pcap",
     ] {
         let path = data_dir().join(capture);
         let normal = run_capture(&path, StreamPrefixConfig::default(), tls_config());
@@ -208,7 +210,10 @@ fn reversed_roles_give_the_same_metadata() {
             );
             assert_eq!(ma, mb, "{capture} {}", a.client_str());
             compared += 1;
+            // OpenVPN over TCP (plain and tls-auth) is recognised from either side.
+            openvpn_compared += usize::from(capture == "ndpi/openvpn.pcap");
         }
     }
+    assert_eq!(openvpn_compared, 2);
     assert!(compared >= 40, "{compared}");
 }

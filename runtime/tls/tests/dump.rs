@@ -50,6 +50,7 @@ fn dump_capture() {
                 q.last_error()
             ),
             Inspector::Dtls(_) => "dtls".to_owned(),
+            Inspector::OpenVpn(o) => format!("openvpn encrypted={}", o.is_encrypted()),
             Inspector::Other => "other".to_owned(),
         };
         println!(

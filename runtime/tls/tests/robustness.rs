@@ -3,10 +3,11 @@
 mod common;
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use flowsieve_tls::{
-    parse_client_hello, parse_server_hello, Direction, DtlsParser, QuicConfig, QuicParser,
-    StreamPrefix, StreamPrefixConfig, TlsConfig, TlsParser,
+    parse_client_hello, parse_server_hello, Direction, DtlsParser, OpenVpnTls, QuicConfig,
+    QuicParser, StreamPrefix, StreamPrefixConfig, TlsConfig, TlsParser,
 };
 use proptest::prelude::*;
 
@@ -141,6 +142,26 @@ fn absurd_lengths_are_rejected() {
     assert!(q.last_error().is_some());
 }
 
+/// openvpn.pcap's OpenVPN packets in capture order: (tcp, client-to-server, payload).
+fn openvpn_packets() -> &'static [(bool, bool, Vec<u8>)] {
+    static PACKETS: OnceLock<Vec<(bool, bool, Vec<u8>)>> = OnceLock::new();
+    PACKETS.get_or_init(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ndpi/openvpn.pcap");
+        common::read_frames(&path)
+            .iter()
+            .filter_map(|(linktype, frame)| {
+                let seg = common::decode(*linktype, frame)?;
+                let client = match seg.src.1 {
+                    39772 | 51146 => true,
+                    _ if seg.dst.1 == 39772 || seg.dst.1 == 51146 => false,
+                    _ => return None,
+                };
+                (!seg.payload.is_empty()).then(|| (seg.tcp.is_some(), client, seg.payload.to_vec()))
+            })
+            .collect()
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -159,6 +180,49 @@ proptest! {
         let mut quic = QuicParser::new(QuicConfig::default());
         quic.feed_datagram(Direction::ClientToServer, &data);
         quic.feed_datagram(Direction::ServerToClient, &data);
+        for tcp in [false, true] {
+            let _ = OpenVpnTls::looks_like_openvpn(&data, tcp);
+            let mut ovpn = OpenVpnTls::new(TlsConfig::default(), tcp);
+            if tcp {
+                ovpn.feed_stream(Direction::ClientToServer, &data[..cut]);
+                ovpn.feed_stream(Direction::ClientToServer, &data);
+                ovpn.feed_stream(Direction::ServerToClient, &data);
+            } else {
+                ovpn.feed_datagram(Direction::ClientToServer, &data);
+                ovpn.feed_datagram(Direction::ServerToClient, &data);
+            }
+        }
+    }
+
+    #[test]
+    fn bit_flipped_openvpn_flows_never_panic(
+        flips in proptest::collection::vec((any::<usize>(), 0usize..2000, any::<u8>()), 1..30),
+    ) {
+        let mut packets = openvpn_packets().to_vec();
+        prop_assume!(!packets.is_empty());
+        let n = packets.len();
+        for (which, at, value) in flips {
+            let payload = &mut packets[which % n].2;
+            let len = payload.len();
+            payload[at % len] ^= value;
+        }
+        let mut udp = OpenVpnTls::new(TlsConfig::default(), false);
+        let mut tcp = OpenVpnTls::new(TlsConfig::default(), true);
+        let (mut client, mut server) = (Vec::new(), Vec::new());
+        for (is_tcp, from_client, payload) in &packets {
+            let dir = if *from_client { Direction::ClientToServer } else { Direction::ServerToClient };
+            if *is_tcp {
+                let stream = if *from_client { &mut client } else { &mut server };
+                stream.extend_from_slice(payload);
+                tcp.feed_stream(dir, stream);
+            } else {
+                udp.feed_datagram(dir, payload);
+            }
+            prop_assert!(udp.heap_bytes() <= 2 * (32 + 16) * 1024 + 8192);
+            prop_assert!(tcp.heap_bytes() <= 2 * (32 + 16) * 1024 + 8192);
+        }
+        let _ = serde_json::to_string(udp.metadata());
+        let _ = serde_json::to_string(tcp.metadata());
     }
 
     #[test]

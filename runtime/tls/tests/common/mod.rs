@@ -16,8 +16,8 @@ use std::path::Path;
 
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use flowsieve_tls::{
-    Direction, DtlsParser, QuicConfig, QuicParser, StreamPrefixConfig, TcpTlsInspector, TlsConfig,
-    TlsMetadata,
+    Direction, DtlsParser, OpenVpnTls, QuicConfig, QuicParser, StreamPrefixConfig, TcpTlsInspector,
+    TlsConfig, TlsMetadata,
 };
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::{Block, PcapNgReader};
@@ -208,6 +208,7 @@ pub enum Inspector {
     Tcp(TcpTlsInspector),
     Quic(QuicParser),
     Dtls(DtlsParser),
+    OpenVpn(OpenVpnTls),
     Other,
 }
 
@@ -231,6 +232,7 @@ impl Flow {
             Inspector::Tcp(tcp) if tcp.is_tls() => Some(tcp.metadata()),
             Inspector::Quic(q) if q.is_tls() => Some(q.metadata()),
             Inspector::Dtls(d) if d.is_tls() => Some(d.metadata()),
+            Inspector::OpenVpn(o) if o.is_tls() => Some(o.metadata()),
             _ => None,
         }
     }
@@ -239,6 +241,7 @@ impl Flow {
         match &self.inspector {
             Inspector::Tcp(tcp) => tcp.roles_swapped(),
             Inspector::Dtls(d) => d.roles_swapped(),
+            Inspector::OpenVpn(o) => o.roles_swapped(),
             _ => false,
         }
     }
@@ -248,6 +251,7 @@ impl Flow {
             Inspector::Tcp(tcp) => tcp.is_final(),
             Inspector::Quic(q) => q.is_final(),
             Inspector::Dtls(d) => d.is_final(),
+            Inspector::OpenVpn(o) => o.is_final(),
             Inspector::Other => true,
         }
     }
@@ -321,6 +325,8 @@ pub fn run_capture_with_roles(
                     }))
                 } else if DtlsParser::looks_like_dtls(seg.payload) {
                     Inspector::Dtls(DtlsParser::new(tls))
+                } else if OpenVpnTls::looks_like_openvpn(seg.payload, false) {
+                    Inspector::OpenVpn(OpenVpnTls::new(tls, false))
                 } else {
                     Inspector::Other
                 };
@@ -364,6 +370,7 @@ pub fn run_capture_with_roles(
                 *inspector = Inspector::Quic(q);
             }
             Inspector::Dtls(d) => d.feed_datagram(dir, seg.payload),
+            Inspector::OpenVpn(o) => o.feed_datagram(dir, seg.payload),
             Inspector::Other => {}
         }
         if flow.final_at_packet.is_none() && flow.metadata().is_some() && flow.is_final() {
