@@ -162,3 +162,11 @@ fn ids_are_unique_across_workers() {
         }
     }
 }
+
+#[test]
+fn a_flow_stays_small() {
+    // What every tracked flow costs before any inspection state (boxed, payload flows only).
+    let size = std::mem::size_of::<Flow>() + std::mem::size_of::<FlowKey>();
+    println!("flow entry: {size} bytes");
+    assert!(size <= 320, "flow entry grew to {size} bytes");
+}
