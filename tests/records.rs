@@ -211,19 +211,20 @@ fn selection_applies_to_every_record_type() {
         }
         m
     };
-    let udp_all = count(&all.records, "Unknown_UDP");
+    // netflix.pcap's one SSDP flow (nDPI: SSDP too), named by the `names` pack.
+    let udp_all = count(&all.records, "SSDP");
     assert!(udp_all.get("flow_end").copied().unwrap_or(0) > 0);
     // By protocol.
     let only = run_with_config(
         &capture,
-        Some("flow_statistics:\n  protocols: [Unknown_UDP]\n"),
+        Some("flow_statistics:\n  protocols: [SSDP]\n"),
         &[],
     );
     assert!(only
         .records
         .iter()
-        .all(|r| s(r, &["flow", "protocol"]) == "Unknown_UDP"));
-    assert_eq!(count(&only.records, "Unknown_UDP"), udp_all);
+        .all(|r| s(r, &["flow", "protocol"]) == "SSDP"));
+    assert_eq!(count(&only.records, "SSDP"), udp_all);
     // By category only (the seed lost flow_end here).
     let by_cat = run_with_config(
         &capture,

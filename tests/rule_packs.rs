@@ -2,6 +2,9 @@
 //!
 //! - the built-in `core` pack names real flows as nDPI does (nDPI's own expected results,
 //!   `tests/data/ndpi_result/*.out`, copied from its regression suite);
+//! - so do the family packs (`mail`, `remote`, `filetransfer`, `names`, `voip`, `vpn`), through a
+//!   reviewed
+//!   mapping from nDPI's labels to libprotoident's names (`NDPI_TO_OURS`);
 //! - hostile packs in `classifiers.dir` (an infinite loop, a memory bomb, a trap, runaway
 //!   recursion, a lying verdict) never stop the records: every flow keeps exactly the records it
 //!   has without them, and the summary shows each pack's faults and its quarantine.
@@ -21,6 +24,8 @@ struct NdpiFlow {
     transport: String,
     ends: BTreeSet<String>,
     master: String,
+    /// The whole label, `TLS.RDP`, `NetBIOS.SMBv1`.
+    label: String,
 }
 
 /// `\t1\tTCP 192.168.1.128:42170 <-> 216.58.208.142:80 [proto: 7.126/HTTP.Google][...`
@@ -55,6 +60,7 @@ fn ndpi_flows(capture: &str) -> Vec<NdpiFlow> {
             transport: transport.to_ascii_lowercase(),
             ends: [endpoint(a), endpoint(b)].into(),
             master,
+            label: proto.to_owned(),
         });
     }
     assert!(!flows.is_empty(), "no flows in {}", path.display());
@@ -203,6 +209,17 @@ fn the_core_pack_can_be_switched_off_by_replacing_it() {
     assert_eq!(names, BTreeSet::from(["Unknown_TCP"]), "{}", run.stderr);
 }
 
+/// The built-in packs, in load order (`classifiers/<dir>`).
+const BUILTIN_PACKS: &[&str] = &[
+    "core",
+    "filetransfer",
+    "mail",
+    "names",
+    "remote",
+    "voip",
+    "vpn",
+];
+
 const HOSTILE: &[(&str, &str)] = &[
     ("hog", "out_of_memory"),
     ("liar", "bad_verdict"),
@@ -348,7 +365,12 @@ fn hostile_packs_next_to_named_flows() {
         "{names:?}"
     );
     let packs = pack_summary(&run.stderr);
-    assert_eq!(packs.len(), 1 + HOSTILE.len(), "{}", run.stderr);
+    assert_eq!(
+        packs.len(),
+        BUILTIN_PACKS.len() + HOSTILE.len(),
+        "{}",
+        run.stderr
+    );
     assert!(packs.values().all(|v| *v == (0, false)), "{packs:?}");
 
     // mqtt.pcap: two MQTT flows no built-in names: every hostile pack is called and faults
@@ -364,4 +386,237 @@ fn hostile_packs_next_to_named_flows() {
             "{guest}: {packs:?}"
         );
     }
+}
+
+/// nDPI label (whole, else master) and transport -> our name, for the family packs'
+/// protocols. nDPI names TLS after STARTTLS or on 993/995 by the service (IMAPS, POPS), SMB
+/// over TCP as NetBIOS.SMBv1/SMBv23, and RDP whose session moved to TLS as TLS.RDP.
+const NDPI_TO_OURS: &[(&str, &str, &str)] = &[
+    ("POP3", "tcp", "POP3"),
+    ("IMAP", "tcp", "IMAP"),
+    ("IMAPS", "tcp", "IMAPS"),
+    ("POPS", "tcp", "POP3S"),
+    ("RDP", "tcp", "RDP"),
+    ("TLS.RDP", "tcp", "RDP"),
+    ("FTP_CONTROL", "tcp", "FTP_Control"),
+    ("TFTP", "udp", "TFTP"),
+    ("NetBIOS.SMBv1", "tcp", "SMB"),
+    ("NetBIOS.SMBv23", "tcp", "SMB"),
+    ("NetBIOS", "tcp", "NetBIOS"),
+    ("NetBIOS", "udp", "NetBIOS_UDP"),
+    ("NTP", "udp", "NTP"),
+    ("SNMP", "udp", "SNMP"),
+    ("DHCP", "udp", "DHCP"),
+    ("MDNS", "udp", "mDNS"),
+    ("SSDP", "udp", "SSDP"),
+    ("WireGuard", "udp", "WireGuard"),
+    ("SIP", "udp", "SIP_UDP"),
+    ("STUN", "udp", "STUN"),
+    ("STUN", "tcp", "STUN_TCP"),
+];
+
+fn mapped_name(flow: &NdpiFlow) -> Option<&'static str> {
+    let find = |label: &str| {
+        NDPI_TO_OURS
+            .iter()
+            .find(|(n, t, _)| *n == label && *t == flow.transport)
+            .map(|(_, _, ours)| *ours)
+    };
+    find(&flow.label).or_else(|| find(&flow.master))
+}
+
+/// Flows where the family packs knowingly differ from nDPI: (capture, one endpoint, our
+/// name, nDPI's label, why). A flow that starts agreeing fails the test.
+const FAMILY_DIVERGENCES: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "stun.pcap",
+        "192.168.12.169:49153",
+        "STUN",
+        "DTLS.GoogleCall",
+        "STUN binding requests, then DTLS on the same 5-tuple (ICE, RFC 8445): libprotoident \
+         names a flow by its first payload, nDPI by the DTLS that follows",
+    ),
+    (
+        "stun.pcap",
+        "192.168.43.169:48854",
+        "STUN",
+        "DTLS",
+        "STUN, then DTLS on the same 5-tuple, as above",
+    ),
+    (
+        "tftp.pcap",
+        "172.28.4.53:54626",
+        "Unknown_UDP",
+        "TFTP",
+        "the request is opcode 1 then twelve NULs then `octet`: no NUL-terminated mode after \
+         the file name (RFC 1350 §5); nDPI names it by port 69 only (`Match by port`)",
+    ),
+    (
+        "netbios.pcap",
+        "10.0.4.131:1398",
+        "Unknown_TCP",
+        "NetBIOS",
+        "the only payload is one zero byte from port 139, no session packet; nDPI names it by \
+         port only (`Match by port`)",
+    ),
+    (
+        "ftp.pcap",
+        "192.168.1.212:50695",
+        "Unknown_TCP",
+        "FTP_DATA",
+        "an FTP data connection: nDPI ties it to the PASV reply of the control connection; a \
+         per-flow rule sees only a directory listing (no FTP_Data rule yet)",
+    ),
+    (
+        "imap-starttls.pcap",
+        "192.168.17.53:49640",
+        "IMAP",
+        "IMAPS",
+        "IMAP upgraded by STARTTLS: libprotoident names the flow by its cleartext start (IMAP); \
+         the TLS that follows is in the record's `tls` block",
+    ),
+    (
+        "ftp-start-tls.pcap",
+        "10.238.26.36:62092",
+        "FTP_Control",
+        "FTPS.Huawei",
+        "FTP upgraded by AUTH TLS: libprotoident has no FTPS name and names the flow by its \
+         cleartext start; the TLS that follows is in the record's `tls` block",
+    ),
+];
+
+/// `ip:port` endpoints as parsed socket addresses (`None` if one does not parse).
+fn canonical_ends(ends: &BTreeSet<String>) -> Option<BTreeSet<std::net::SocketAddr>> {
+    ends.iter()
+        .map(|e| {
+            let (ip, port) = e.rsplit_once(':')?;
+            Some(std::net::SocketAddr::new(
+                ip.parse().ok()?,
+                port.parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// Runs `capture` and checks every nDPI flow whose label maps to a family-pack protocol (or
+/// that is listed in FAMILY_DIVERGENCES); returns how many agreed.
+fn check_family(capture: &str) -> usize {
+    // Names, not the sandbox's deadline, are under test here: a generous deadline keeps a
+    // debug build on a loaded machine from faulting a pack's warm-up call.
+    let run = run_with_config(
+        &data(&format!("corpus/ndpi/{capture}")),
+        Some("classifiers:\n  call_deadline_ms: 1000\n"),
+        &["-q"],
+    );
+    assert_eq!(run.status, Some(0), "{capture}: {}", run.stderr);
+    let ends: Vec<&Value> = run
+        .records
+        .iter()
+        .filter(|r| kind(r) == "flow_end")
+        .collect();
+    let mut agreed = 0;
+    for flow in ndpi_flows(capture) {
+        let known = FAMILY_DIVERGENCES
+            .iter()
+            .find(|(c, end, ..)| *c == capture && flow.ends.contains(*end));
+        let want = mapped_name(&flow);
+        if known.is_none() && want.is_none() {
+            continue;
+        }
+        // nDPI prints some IPv6 addresses in a non-canonical (RFC 5952) or broken form: compare
+        // parsed addresses, and skip a flow whose address nDPI printed unparsably.
+        let Some(want_ends) = canonical_ends(&flow.ends) else {
+            continue;
+        };
+        let record = ends
+            .iter()
+            .find(|r| {
+                canonical_ends(&record_ends(r)).as_ref() == Some(&want_ends)
+                    && s(r, &["flow", "transport"]).as_str() == Some(&flow.transport)
+            })
+            .unwrap_or_else(|| panic!("{capture}: no record for nDPI's flow {flow:?}"));
+        let got = s(record, &["flow", "protocol"]).as_str().unwrap_or("");
+        match known {
+            Some((_, _, ours, label, why)) => {
+                assert_eq!(flow.label, *label, "{capture}: {flow:?}");
+                assert_eq!(
+                    got, *ours,
+                    "{capture}: {flow:?} is a listed divergence ({why}) but is now {got}; if it \
+                     agrees with nDPI, remove it from FAMILY_DIVERGENCES"
+                );
+            }
+            None => {
+                assert_eq!(
+                    Some(got),
+                    want,
+                    "{capture}: {flow:?} (nDPI: {})",
+                    flow.label
+                );
+                agreed += 1;
+            }
+        }
+        let id = u(record, &["flow", "id"]);
+        let start = run
+            .records
+            .iter()
+            .find(|r| kind(r) == "flow_start" && u(r, &["flow", "id"]) == id)
+            .unwrap_or_else(|| panic!("{capture}: flow {id} has no flow_start"));
+        assert_eq!(s(start, &["flow", "protocol"]).as_str(), Some(got));
+    }
+    agreed
+}
+
+#[test]
+fn mail_pack_names_pop3_imap_and_their_tls_ports() {
+    assert_eq!(check_family("pop3.pcap"), 6);
+    assert_eq!(check_family("imap.pcap"), 1);
+    assert_eq!(check_family("imaps.pcap"), 2);
+    assert_eq!(check_family("pops.pcapng"), 1);
+    assert_eq!(check_family("imap-starttls.pcap"), 0);
+}
+
+#[test]
+fn remote_pack_names_rdp_also_when_it_moves_to_tls() {
+    assert_eq!(check_family("rdp.pcap"), 1);
+    assert_eq!(check_family("rdp_over_tls.pcap"), 1);
+}
+
+#[test]
+fn filetransfer_pack_names_ftp_tftp_and_smb() {
+    assert_eq!(check_family("ftp.pcap"), 1);
+    assert_eq!(check_family("ftp_failed.pcap"), 1);
+    assert_eq!(check_family("ftp-start-tls.pcap"), 0);
+    // Requests to port 69, OACKs and DATA/ACK exchanges between the transfer ports.
+    assert_eq!(check_family("tftp.pcap"), 8);
+    assert_eq!(check_family("smbv1.pcap"), 1);
+    assert_eq!(check_family("smb_deletefile.pcap"), 1);
+}
+
+#[test]
+fn names_pack_names_ntp_snmp_netbios_dhcp_mdns_ssdp() {
+    // NTPv2.pcap: mode 7 from port 123 to port 80.
+    assert_eq!(check_family("NTPv2.pcap"), 1);
+    assert_eq!(check_family("NTPv4.pcap"), 1);
+    // v1, v2c and v3 (longer than the prefix the packs see), traps to 162.
+    assert_eq!(check_family("snmp.pcap"), 17);
+    // Name service on 137, datagram service on 138, a session request on 139.
+    assert_eq!(check_family("netbios.pcap"), 15);
+    assert_eq!(check_family("dhcp-fuzz.pcapng"), 1);
+    // android.pcap: 3 DHCP, 2 mDNS and 2 SSDP flows next to its DNS, TLS and HTTP flows.
+    assert_eq!(check_family("android.pcap"), 7);
+}
+
+#[test]
+fn vpn_pack_names_wireguard_from_the_handshake_or_mid_stream() {
+    // A flow from its handshake, and one joined after it (data messages both ways).
+    assert_eq!(check_family("wireguard.pcap"), 2);
+}
+
+#[test]
+fn voip_pack_names_sip_and_stun() {
+    // Two SIP registrations (the RTP flows are not named yet: nDPI's RTP is not mapped).
+    assert_eq!(check_family("sip.pcap"), 2);
+    // STUN over UDP (v4 and v6) and over TCP, plain and RFC 4571-framed; one v6 flow nDPI
+    // prints with a broken address is skipped.
+    assert_eq!(check_family("stun.pcap"), 5);
 }

@@ -59,14 +59,29 @@ impl RuntimeConfig {
     /// Deadline in epoch ticks, rounded up, plus one: the first tick may
     /// come at once, so N ticks guarantee only N-1 full periods.
     pub(crate) fn deadline_ticks(&self) -> u64 {
+        self.ticks_for(self.call_deadline)
+    }
+
+    /// Deadline of the calls made while loading a pack (instantiation, `manifest`, the
+    /// warm-up call): off the packet path, where a busy machine must not make a good pack
+    /// fail to load, so at least `LOAD_DEADLINE`; still finite, so a pack that loops at
+    /// load is refused.
+    pub(crate) fn load_deadline_ticks(&self) -> u64 {
+        self.deadline_ticks().max(self.ticks_for(LOAD_DEADLINE))
+    }
+
+    fn ticks_for(&self, d: Duration) -> u64 {
         let tick = self.epoch_tick.as_nanos().max(1);
-        let ticks = self.call_deadline.as_nanos().div_ceil(tick);
+        let ticks = d.as_nanos().div_ceil(tick);
         u64::try_from(ticks)
             .unwrap_or(u64::MAX - 1)
             .saturating_add(1)
             .max(2)
     }
 }
+
+/// See [`RuntimeConfig::load_deadline_ticks`].
+const LOAD_DEADLINE: Duration = Duration::from_secs(1);
 
 /// `$XDG_CACHE_HOME/flowsieve/classifiers`, else `~/.cache/flowsieve/classifiers`.
 fn default_cache_dir() -> Option<PathBuf> {

@@ -147,11 +147,11 @@ impl Pack {
             &pre,
             &classify_index,
             cx.config.memory_limit,
-            cx.config.deadline_ticks(),
+            cx.config.load_deadline_ticks(),
         )
         .map_err(|e| LoadError::Instantiate(format!("{e:#}")))?;
         let manifest = live
-            .call_manifest(&manifest_index, cx.config.deadline_ticks())
+            .call_manifest(&manifest_index, cx.config.load_deadline_ticks())
             .map_err(|e| match e {
                 CallError::Signature(reason) => LoadError::WrongSignature {
                     export: "manifest",
@@ -219,7 +219,7 @@ impl Pack {
             }
             let view = FlowView::new(transport, 0, 0);
             let outcome = live
-                .call_classify(&view, cx.config.deadline_ticks())
+                .call_classify(&view, cx.config.load_deadline_ticks())
                 .map_err(|(kind, err)| LoadError::WarmUp {
                     kind: kind.as_str(),
                     reason: err.root_cause().to_string(),

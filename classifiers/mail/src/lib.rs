@@ -1,0 +1,96 @@
+//! flowsieve's built-in `mail` pack: POP3 and IMAP in clear, and on their
+//! implicit-TLS ports. Each rule cites its specification in its module doc.
+//! Names and categories are libprotoident's. SMTP is in `core`.
+
+use flowsieve_sdk::prelude::*;
+
+mod imap;
+mod pop3;
+#[cfg(test)]
+mod testutil;
+mod tls;
+
+pub const POP3: u32 = 0;
+pub const IMAP: u32 = 1;
+pub const POP3S: u32 = 2;
+pub const IMAPS: u32 = 3;
+
+/// A rule's judgement of one flow; the pack combines them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Yes(u32),
+    No,
+}
+
+pub struct Mail;
+
+impl Rule for Mail {
+    fn manifest() -> Manifest {
+        ManifestBuilder::new("mail", env!("CARGO_PKG_VERSION"))
+            .tcp(POP3, "POP3", "Mail", 2)
+            .tcp(IMAP, "IMAP", "Mail", 2)
+            // TLS on the implicit-TLS ports (or with the service's ALPN id):
+            // below core's SSL/TLS (100), so they win there.
+            .tcp(POP3S, "POP3S", "Mail", 3)
+            .tcp(IMAPS, "IMAPS", "Mail", 3)
+            .build()
+    }
+
+    fn classify(flow: &FlowView) -> Outcome {
+        if flow.transport != Transport::Tcp {
+            return Outcome::NoMatch;
+        }
+        let rules: [fn(&FlowView) -> Verdict; 3] = [pop3::classify, imap::classify, tls::classify];
+        rules
+            .iter()
+            .find_map(|rule| match rule(flow) {
+                Verdict::Yes(index) => Some(Outcome::Matched(index)),
+                Verdict::No => None,
+            })
+            .unwrap_or(Outcome::NoMatch)
+    }
+}
+
+flowsieve_sdk::export_rule!(Mail);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{tcp, udp};
+
+    #[test]
+    fn manifest_is_consistent() {
+        let m = Mail::manifest();
+        assert_eq!(m.name, "mail");
+        assert_eq!(m.rules[IMAPS as usize].protocol, "IMAPS");
+        assert_eq!(m.rules[POP3 as usize].protocol, "POP3");
+    }
+
+    #[test]
+    fn udp_and_noise_match_nothing() {
+        let greeting = b"+OK POP3 server ready\r\n";
+        assert_eq!(
+            Mail::classify(&udp(40000, 110, b"", greeting)),
+            Outcome::NoMatch
+        );
+        assert_eq!(
+            Mail::classify(&tcp(40000, 110, b"", greeting)),
+            Outcome::Matched(POP3)
+        );
+        let noise: Vec<u8> = (0u32..64)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        assert_eq!(
+            Mail::classify(&tcp(40000, 993, &noise, &noise)),
+            Outcome::NoMatch
+        );
+    }
+
+    #[test]
+    fn arbitrary_prefixes_never_panic() {
+        let seeds: [&[u8]; 5] = [b"", b"+OK", b"* OK ", b"a1 ", &[0x16, 3, 1, 0, 9, 1]];
+        crate::testutil::fuzz(&seeds, |f| {
+            let _ = Mail::classify(f);
+        });
+    }
+}

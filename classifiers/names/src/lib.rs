@@ -1,0 +1,137 @@
+//! flowsieve's built-in `names` pack: name, address and time services and
+//! network management (NTP, DHCP, SNMP, mDNS, SSDP, NetBIOS), each written
+//! from its own specification (see the module of each rule). Names and
+//! categories are libprotoident's. Unicast DNS is in `core`.
+
+use flowsieve_sdk::prelude::*;
+
+mod dhcp;
+mod mdns;
+mod netbios;
+mod ntp;
+mod snmp;
+mod ssdp;
+#[cfg(test)]
+mod testutil;
+
+pub const NTP: u32 = 0;
+pub const DHCP: u32 = 1;
+pub const SNMP: u32 = 2;
+pub const MDNS: u32 = 3;
+pub const SSDP: u32 = 4;
+pub const NETBIOS_UDP: u32 = 5;
+pub const NETBIOS: u32 = 6;
+
+/// A rule and the manifest index it names.
+type Check = (fn(&FlowView) -> bool, u32);
+
+pub struct Names;
+
+impl Rule for Names {
+    fn manifest() -> Manifest {
+        ManifestBuilder::new("names", env!("CARGO_PKG_VERSION"))
+            .udp(NTP, "NTP", "Services", 5)
+            .udp(DHCP, "DHCP", "Services", 2)
+            .udp(SNMP, "SNMP", "Measurement", 5)
+            // mDNS is DNS framing on its own port (RFC 6762): port-hinted,
+            // and ahead of core's DNS (10).
+            .rule(MDNS, "mDNS", "Services", Transport::Udp, 5, &[5353])
+            .udp(SSDP, "SSDP", "Services", 2)
+            // NetBIOS name queries are DNS-shaped: ahead of core's DNS (10).
+            .udp(NETBIOS_UDP, "NetBIOS_UDP", "Services", 5)
+            .tcp(NETBIOS, "NetBIOS", "Services", 2)
+            .build()
+    }
+
+    fn classify(flow: &FlowView) -> Outcome {
+        let rules: &[Check] = match flow.transport {
+            Transport::Tcp => &[(netbios::session, NETBIOS)],
+            Transport::Udp => &[
+                (dhcp::matches, DHCP),
+                (ssdp::matches, SSDP),
+                (mdns::matches, MDNS),
+                (netbios::udp, NETBIOS_UDP),
+                (snmp::matches, SNMP),
+                (ntp::matches, NTP),
+            ],
+        };
+        rules
+            .iter()
+            .find(|(rule, _)| rule(flow))
+            .map_or(Outcome::NoMatch, |&(_, index)| Outcome::Matched(index))
+    }
+}
+
+flowsieve_sdk::export_rule!(Names);
+
+/// The first datagram of each direction that carried one: either side may
+/// hold it (a one-way flow's only sender may be taken for the server).
+/// Each is the prefix the host passed (at most `classifiers.prefix_bytes`)
+/// and the datagram's real length, which length fields are checked against.
+fn datagrams(flow: &FlowView) -> impl Iterator<Item = (&[u8], usize)> {
+    [&flow.client, &flow.server]
+        .into_iter()
+        .filter(|side| !side.prefix.is_empty())
+        .map(|side| {
+            let len = (side.first_payload_len as usize).max(side.prefix.len());
+            (side.prefix.as_slice(), len)
+        })
+}
+
+/// True if the flow carried a datagram and every one satisfies `pred`.
+pub(crate) fn all_datagrams(flow: &FlowView, pred: impl Fn(&[u8], usize) -> bool) -> bool {
+    let mut any = false;
+    for (p, len) in datagrams(flow) {
+        if !pred(p, len) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{tcp, udp};
+
+    #[test]
+    fn manifest_is_consistent() {
+        let m = Names::manifest();
+        assert_eq!(m.name, "names");
+        assert_eq!(m.rules[MDNS as usize].ports, vec![5353]);
+        assert_eq!(m.rules[NETBIOS as usize].transport, Transport::Tcp);
+    }
+
+    #[test]
+    fn noise_matches_nothing() {
+        let noise: Vec<u8> = (0u32..64)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        assert_eq!(
+            Names::classify(&udp(40000, 123, &noise, &noise)),
+            Outcome::NoMatch
+        );
+        assert_eq!(
+            Names::classify(&tcp(40000, 139, &noise, b"")),
+            Outcome::NoMatch
+        );
+    }
+
+    #[test]
+    fn arbitrary_prefixes_never_panic() {
+        let seeds: [&[u8]; 8] = [
+            b"",
+            &[0x23],
+            &[0x30, 0x29, 2, 1, 0, 4, 6],
+            &[1, 1, 6, 0],
+            b"M-SEARCH * HTTP/1.1\r\n",
+            &[0xa7, 0x49, 1, 0x10, 0, 1, 0, 0, 0, 0, 0, 0, 0x20],
+            &[0x81, 0, 0, 0x44, 0x20],
+            &[0x11, 0x0a],
+        ];
+        crate::testutil::fuzz(&seeds, |f| {
+            let _ = Names::classify(f);
+        });
+    }
+}
