@@ -283,8 +283,11 @@ fn hostile_packs_never_stop_the_records() {
     let dir = tempfile::tempdir().expect("tempdir");
     hostile_dir(dir.path());
     let threshold = 4;
+    // A deadline long enough that the memory hog reaches the memory cap before it, even on
+    // a loaded machine (with 10 ms it sometimes times out first), short enough that the
+    // infinite loop costs well under a second per call.
     let yaml = format!(
-        "classifiers:\n  dir: {}\n  watch: false\n  fault_threshold: {threshold}\n",
+        "classifiers:\n  dir: {}\n  watch: false\n  fault_threshold: {threshold}\n  call_deadline_ms: 250\n",
         dir.path().display()
     );
     let baseline = run(&capture, &[]);
