@@ -181,9 +181,27 @@ impl Combine {
     }
 }
 
-/// One call on a slot's instance, (re)building it first when needed.
+/// One call on a slot's instance. A call that runs past its deadline is tried once more on
+/// a fresh instance before it counts: the deadline is wall-clock time, and a worker thread
+/// descheduled for a few milliseconds on a busy machine must not cost a good pack its
+/// verdict. A pack that really loops faults twice and pays two deadlines.
 #[inline]
 fn call(
+    shared: &Shared,
+    pack: &Pack,
+    slot: &mut Option<LiveInstance>,
+    built: &mut u64,
+    view: &FlowView<'_>,
+) -> Result<Outcome, (FaultKind, wasmtime::Error)> {
+    match call_once(shared, pack, slot, built, view) {
+        Err((FaultKind::Timeout, _)) => call_once(shared, pack, slot, built, view),
+        other => other,
+    }
+}
+
+/// One call on a slot's instance, (re)building it first when needed.
+#[inline]
+fn call_once(
     shared: &Shared,
     pack: &Pack,
     slot: &mut Option<LiveInstance>,
