@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every cargo-fuzz (libFuzzer) target in fuzz/ for N seconds each, one after the other.
+#   scripts/fuzz.sh            # 30 s per target
+#   scripts/fuzz.sh 600        # 10 min per target
+#   scripts/fuzz.sh 60 quic    # only the named targets
+# Works on the stable toolchain: RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its -Z flags.
+# Installs cargo-fuzz into target/tools when missing; writes the seed corpora from
+# tests/data/corpus the first time (fuzz/corpus/seeds/<target>); grows fuzz/corpus/<target>.
+# Crashes land in fuzz/artifacts/<target>/; the script exits non-zero if any target crashed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+secs=${1:-30}
+shift || true
+bash scripts/setup.sh >/dev/null   # libpcap-dev, wasm32 target (the built-in rule packs)
+
+export RUSTC_BOOTSTRAP=1
+tools=$root/target/tools
+if ! [ -x "$tools/bin/cargo-fuzz" ]; then
+    cargo install cargo-fuzz --version 0.13.2 --locked --root "$tools"
+fi
+export PATH=$tools/bin:$PATH
+
+cd fuzz
+if ! [ -d corpus/seeds/decode ]; then
+    cargo run --release --example seeds -- ../tests/data/corpus corpus/seeds
+fi
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+    mapfile -t targets < <(cargo fuzz list)
+fi
+# Safe Rust: no sanitizer (the gain is in speed); debug assertions on, so overflows panic.
+flags=(--sanitizer none --debug-assertions)
+cargo fuzz build "${flags[@]}"
+failed=()
+for t in "${targets[@]}"; do
+    mkdir -p "corpus/$t" "corpus/seeds/$t"
+    echo "== $t: ${secs}s"
+    if ! cargo fuzz run "${flags[@]}" "$t" "corpus/$t" "corpus/seeds/$t" -- \
+        -max_total_time="$secs" -rss_limit_mb=4096 -max_len=65536 -timeout=10 \
+        -print_final_stats=1 2>"corpus/$t.log"; then
+        failed+=("$t")
+    fi
+    grep -E '^(stat::number_of_executed_units|stat::new_units_added)|^#[0-9]+ +DONE' "corpus/$t.log" || true
+done
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "crashed: ${failed[*]} (see fuzz/corpus/<target>.log and fuzz/artifacts/)" >&2
+    exit 1
+fi
