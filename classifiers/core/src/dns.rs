@@ -73,7 +73,7 @@ pub(crate) fn classify_tcp(flow: &FlowView) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{tcp, udp};
+    use flowsieve_sdk::testing::{tcp, udp};
 
     // "example.com A IN", ID 0xbeef, RD set.
     const Q: &[u8] =

@@ -8,8 +8,6 @@ mod dns;
 mod http;
 mod smtp;
 mod ssh;
-#[cfg(test)]
-mod testutil;
 mod tls;
 
 pub const HTTP: u32 = 0;
@@ -72,7 +70,7 @@ flowsieve_sdk::export_rule!(Core);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{tcp, udp};
+    use flowsieve_sdk::testing::{tcp, udp};
 
     #[test]
     fn manifest_is_consistent() {

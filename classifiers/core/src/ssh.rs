@@ -26,7 +26,7 @@ pub(crate) fn classify(flow: &FlowView) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::tcp;
+    use flowsieve_sdk::testing::tcp;
 
     #[test]
     fn banners() {

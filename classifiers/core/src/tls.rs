@@ -55,7 +55,7 @@ pub(crate) fn classify(flow: &FlowView) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::tcp;
+    use flowsieve_sdk::testing::tcp;
 
     const CH: &[u8] = &[
         0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,

@@ -41,7 +41,7 @@ pub(crate) fn classify(flow: &FlowView) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::tcp;
+    use flowsieve_sdk::testing::tcp;
 
     // ftp.pcap (192.168.1.212:50694 <-> 90.130.70.73:21) and ftp_failed.pcap.
     const GREETING: &[u8] = b"220 (vsFTPd 3.0.3)\r\n";

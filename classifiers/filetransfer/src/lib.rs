@@ -6,8 +6,6 @@ use flowsieve_sdk::prelude::*;
 
 mod ftp;
 mod smb;
-#[cfg(test)]
-mod testutil;
 mod tftp;
 
 pub const FTP_CONTROL: u32 = 0;
@@ -55,7 +53,7 @@ flowsieve_sdk::export_rule!(FileTransfer);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{tcp, udp};
+    use flowsieve_sdk::testing::{tcp, udp};
 
     #[test]
     fn manifest_is_consistent() {
@@ -88,7 +86,7 @@ mod tests {
             &[0, 3, 0, 1],
             &[0, 0, 0, 0x85, 0xff, b'S', b'M', b'B'],
         ];
-        crate::testutil::fuzz(&seeds, |f| {
+        flowsieve_sdk::testing::fuzz(&seeds, |f| {
             let _ = FileTransfer::classify(f);
         });
     }

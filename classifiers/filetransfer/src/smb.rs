@@ -33,7 +33,7 @@ pub(crate) fn classify(flow: &FlowView) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::tcp;
+    use flowsieve_sdk::testing::tcp;
 
     // smbv1.pcap (172.16.156.130:50927 <-> 10.128.0.243:445): SMB1
     // NEGOTIATE; smb_deletefile.pcap (192.168.1.118:56848 <-> :445): SMB2.

@@ -78,7 +78,7 @@ pub(crate) fn classify(flow: &FlowView) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::udp;
+    use flowsieve_sdk::testing::udp;
 
     // tftp.pcap: 192.168.0.253:50618 -> 192.168.0.10:69, then the transfer
     // 192.168.0.10:3445 <-> 192.168.0.253:50618.

@@ -46,7 +46,7 @@ use flowsieve_sdk::FlowView;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::tcp;
+    use flowsieve_sdk::testing::tcp;
 
     // imap.pcap, flow 10.40.4.2:46045 <-> 10.40.3.2:143.
     const GREETING: &[u8] = b"* OK IMAP4Rev1 Server Version 4.9.04.012\r\n";

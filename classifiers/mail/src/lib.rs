@@ -6,8 +6,6 @@ use flowsieve_sdk::prelude::*;
 
 mod imap;
 mod pop3;
-#[cfg(test)]
-mod testutil;
 mod tls;
 
 pub const POP3: u32 = 0;
@@ -56,7 +54,7 @@ flowsieve_sdk::export_rule!(Mail);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{tcp, udp};
+    use flowsieve_sdk::testing::{tcp, udp};
 
     #[test]
     fn manifest_is_consistent() {
@@ -89,7 +87,7 @@ mod tests {
     #[test]
     fn arbitrary_prefixes_never_panic() {
         let seeds: [&[u8]; 5] = [b"", b"+OK", b"* OK ", b"a1 ", &[0x16, 3, 1, 0, 9, 1]];
-        crate::testutil::fuzz(&seeds, |f| {
+        flowsieve_sdk::testing::fuzz(&seeds, |f| {
             let _ = Mail::classify(f);
         });
     }

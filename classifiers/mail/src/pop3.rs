@@ -33,7 +33,7 @@ pub(crate) fn classify(flow: &FlowView) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::tcp;
+    use flowsieve_sdk::testing::tcp;
 
     // pop3.pcap, flow 143.225.229.181:35287 <-> 74.208.5.28:110.
     const GREETING: &[u8] = b"+OK POP server ready H migmxus005\r\n";

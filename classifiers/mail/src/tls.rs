@@ -47,7 +47,7 @@ pub(crate) fn classify(flow: &FlowView) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::tcp;
+    use flowsieve_sdk::testing::tcp;
 
     // imaps.pcap (192.168.1.8:50506 <-> 167.99.215.164:993) and pops.pcapng
     // (192.168.0.1:55077 <-> 10.10.10.1:995): the first bytes of each hello.

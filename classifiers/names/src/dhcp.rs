@@ -20,7 +20,7 @@ pub(crate) fn matches(flow: &FlowView) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::udp;
+    use flowsieve_sdk::testing::udp;
 
     /// android.pcap, 0.0.0.0:68 -> 255.255.255.255:67: a DHCPDISCOVER.
     fn discover() -> Vec<u8> {

@@ -11,8 +11,6 @@ mod netbios;
 mod ntp;
 mod snmp;
 mod ssdp;
-#[cfg(test)]
-mod testutil;
 
 pub const NTP: u32 = 0;
 pub const DHCP: u32 = 1;
@@ -93,7 +91,7 @@ pub(crate) fn all_datagrams(flow: &FlowView, pred: impl Fn(&[u8], usize) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{tcp, udp};
+    use flowsieve_sdk::testing::{tcp, udp};
 
     #[test]
     fn manifest_is_consistent() {
@@ -130,7 +128,7 @@ mod tests {
             &[0x81, 0, 0, 0x44, 0x20],
             &[0x11, 0x0a],
         ];
-        crate::testutil::fuzz(&seeds, |f| {
+        flowsieve_sdk::testing::fuzz(&seeds, |f| {
             let _ = Names::classify(f);
         });
     }

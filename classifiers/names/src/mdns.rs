@@ -27,7 +27,7 @@ pub(crate) fn matches(flow: &FlowView) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::udp;
+    use flowsieve_sdk::testing::udp;
 
     // android.pcap, 192.168.2.1:5353 -> 224.0.0.251:5353: a PTR question.
     const QUERY: &[u8] = b"\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x10_spotify-connect\x04_tcp\x05local\x00\x00\x0c\x00\x01";

@@ -54,7 +54,7 @@ pub(crate) fn session(flow: &FlowView) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{tcp, udp as udp_view};
+    use flowsieve_sdk::testing::{tcp, udp as udp_view};
 
     // netbios.pcap, 10.0.4.131:137 -> 10.0.5.255:137: a name query
     // (broadcast) for "FISHERMAN-PC".

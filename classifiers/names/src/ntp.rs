@@ -53,7 +53,7 @@ pub(crate) fn matches(flow: &FlowView) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::udp;
+    use flowsieve_sdk::testing::udp;
 
     // NTPv4.pcap: 85.22.62.120:123 -> 78.46.76.11:123, a v4 server packet.
     const V4: &[u8] = b"\x23\x02\x07\xeb\x00\x00\x04\x50\x00\x00\x03\xab\x83\xbc\x03\xdf\xd9\x4f\x51\xc3\x31\x65\xb8\x60\xd9\x44\x57\x55\x30\x33\x6f\xd0\xd9\x44\x57\x55\x31\xb4\xe9\x78\xd9\x4f\x51\xf4\x2d\x26\xe2\xf4";

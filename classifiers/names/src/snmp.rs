@@ -70,7 +70,7 @@ pub(crate) fn matches(flow: &FlowView) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::udp;
+    use flowsieve_sdk::testing::udp;
 
     // snmp.pcap, 176.211.60.43:43015 <-> 97.0.115.163:161: v1 GetNextRequest
     // and its GetResponse.

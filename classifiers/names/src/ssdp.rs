@@ -18,7 +18,7 @@ pub(crate) fn matches(flow: &FlowView) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::udp;
+    use flowsieve_sdk::testing::udp;
 
     // netflix.pcap, a discovery to 239.255.255.250:1900.
     const SEARCH: &[u8] = b"M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 2\r\nST: urn:mdx-netflix-com:service:target:0\r\n\r\n";

@@ -5,8 +5,6 @@
 use flowsieve_sdk::prelude::*;
 
 mod rdp;
-#[cfg(test)]
-mod testutil;
 
 pub const RDP: u32 = 0;
 
@@ -33,7 +31,7 @@ flowsieve_sdk::export_rule!(Remote);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{tcp, udp};
+    use flowsieve_sdk::testing::{tcp, udp};
 
     #[test]
     fn manifest_is_consistent() {
@@ -58,7 +56,7 @@ mod tests {
     #[test]
     fn arbitrary_prefixes_never_panic() {
         let seeds: [&[u8]; 3] = [b"", &[3, 0, 0, 0x13, 0x0e, 0xe0], &[3, 0]];
-        crate::testutil::fuzz(&seeds, |f| {
+        flowsieve_sdk::testing::fuzz(&seeds, |f| {
             let _ = Remote::classify(f);
         });
     }

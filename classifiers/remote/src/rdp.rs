@@ -34,7 +34,7 @@ pub(crate) fn matches(flow: &FlowView) -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::testutil::tcp;
+    use flowsieve_sdk::testing::tcp;
 
     // rdp.pcap, 172.16.2.185:52494 <-> 192.168.2.142:3389: CR with an RDP
     // Negotiation Request, CC with an RDP Negotiation Response.

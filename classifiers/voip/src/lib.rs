@@ -6,8 +6,6 @@ use flowsieve_sdk::prelude::*;
 
 mod sip;
 mod stun;
-#[cfg(test)]
-mod testutil;
 
 pub const SIP_UDP: u32 = 0;
 pub const STUN: u32 = 1;
@@ -39,7 +37,7 @@ flowsieve_sdk::export_rule!(Voip);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{tcp, udp};
+    use flowsieve_sdk::testing::{tcp, udp};
 
     #[test]
     fn manifest_is_consistent() {
@@ -77,7 +75,7 @@ mod tests {
             &[0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42],
             &[0, 0x68, 0, 1, 0, 0x54, 0x21, 0x12, 0xa4, 0x42],
         ];
-        crate::testutil::fuzz(&seeds, |f| {
+        flowsieve_sdk::testing::fuzz(&seeds, |f| {
             let _ = Voip::classify(f);
         });
     }

@@ -62,7 +62,7 @@ pub(crate) fn matches(flow: &FlowView) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::udp;
+    use flowsieve_sdk::testing::udp;
 
     // sip.pcap, 192.168.1.2:5060 <-> 212.242.33.35:5060.
     const REGISTER: &[u8] = b"REGISTER sip:sip.cybercity.dk SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.2;branch=z9hG4bKnp151248737-46ea715e192.168.1.2;rport\r\n";

@@ -70,7 +70,7 @@ pub(crate) fn matches_tcp(flow: &FlowView) -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::testutil::{tcp, udp};
+    use flowsieve_sdk::testing::{tcp, udp};
 
     // stun.pcap, 192.168.12.169:43016 <-> 74.125.247.128:3478: a Binding
     // request and its success response (same transaction ID).

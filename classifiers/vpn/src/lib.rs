@@ -4,8 +4,6 @@
 
 use flowsieve_sdk::prelude::*;
 
-#[cfg(test)]
-mod testutil;
 mod wireguard;
 
 pub const WIREGUARD: u32 = 0;
@@ -33,7 +31,7 @@ flowsieve_sdk::export_rule!(Vpn);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{tcp, udp};
+    use flowsieve_sdk::testing::{tcp, udp};
 
     #[test]
     fn manifest_is_consistent() {
@@ -58,7 +56,7 @@ mod tests {
     #[test]
     fn arbitrary_prefixes_never_panic() {
         let seeds: [&[u8]; 4] = [b"", &[1, 0, 0, 0], &[2, 0, 0, 0], &[4, 0, 0, 0]];
-        crate::testutil::fuzz(&seeds, |f| {
+        flowsieve_sdk::testing::fuzz(&seeds, |f| {
             let _ = Vpn::classify(f);
         });
     }

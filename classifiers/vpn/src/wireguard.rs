@@ -55,7 +55,7 @@ pub(crate) fn matches(flow: &FlowView) -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::testutil::udp;
+    use flowsieve_sdk::testing::udp;
 
     /// wireguard.pcap, 10.9.0.1:43462 -> 10.9.0.2:51820: the initiation's
     /// first bytes (sender index d837d030), padded to its 148 bytes.

@@ -43,6 +43,8 @@ extern crate self as flowsieve_sdk;
 
 pub mod manifest;
 pub mod matchers;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[doc(hidden)]
 pub use wit_bindgen as __wit_bindgen;

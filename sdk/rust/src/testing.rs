@@ -1,6 +1,7 @@
-//! Flow views for the rules' unit tests.
+//! Flow views for rule packs' native unit tests. Behind the `testing` feature: packs enable it
+//! only as a dev-dependency feature, so their wasm builds never carry it.
 
-use flowsieve_sdk::{FlowView, Side, Transport};
+use crate::{FlowView, Side, Transport};
 
 fn side(prefix: &[u8]) -> Side {
     Side {
