@@ -8,4 +8,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo test --workspace --all-targets "$@"
 cargo test --manifest-path classifiers/Cargo.toml --workspace
-cargo test --manifest-path sdk/rust/Cargo.toml
+cargo test --manifest-path sdk/rust/Cargo.toml --features testing
+cargo test --manifest-path sdk/leads/Cargo.toml

@@ -24,6 +24,14 @@ fn query(h: &[u8]) -> bool {
         && be_u16(h, 4) == Some(1)
 }
 
+/// A query header at `at` (0 over UDP, 2 after the TCP length): QR clear,
+/// the Z bit and RCODE clear, one question.
+pub(crate) fn query_lead(at: u16) -> Lead {
+    client(&[0, 0, 0, 1])
+        .masked(&[0x80, 0x4f, 0xff, 0xff])
+        .at(at + 2)
+}
+
 fn answers(q: &[u8], r: &[u8]) -> bool {
     r.len() >= 12 && r[2] & 0x80 != 0 && r[..2] == q[..2] && opcode(r) == opcode(q)
 }

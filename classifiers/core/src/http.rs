@@ -28,6 +28,16 @@ fn is_status_line(p: &[u8]) -> bool {
         .is_some_and(|code| code.iter().all(u8::is_ascii_digit))
 }
 
+/// A request line from the client or a status line from the server.
+pub(crate) fn leads() -> Vec<Lead> {
+    let mut leads: Vec<Lead> = METHODS
+        .iter()
+        .map(|m| client(&[m, &b" "[..]].concat()))
+        .collect();
+    leads.push(server(b"HTTP/1."));
+    leads
+}
+
 pub(crate) fn classify(flow: &FlowView) -> Verdict {
     let (c, s) = (&flow.client.prefix, &flow.server.prefix);
     let request = ascii_method(c, METHODS);

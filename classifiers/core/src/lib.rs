@@ -33,12 +33,19 @@ impl Rule for Core {
         ManifestBuilder::new("core", env!("CARGO_PKG_VERSION"))
             // libprotoident's priorities for the same protocols.
             .tcp(HTTP, "HTTP", "Web", 2)
+            .leads(http::leads())
             .tcp(HTTPS, "HTTPS", "Web", 2)
+            .leads(tls::leads())
             .tcp(SSL_TLS, "SSL/TLS", "Encryption", 100)
+            .leads(tls::leads())
             .tcp(SSH, "SSH", "Remote_Access", 2)
+            .leads([either(b"SSH-")])
             .udp(DNS, "DNS", "Services", 10)
+            .leads([dns::query_lead(0)])
             .tcp(DNS_TCP, "DNS_TCP", "Services", 6)
+            .leads([dns::query_lead(2)])
             .tcp(SMTP, "SMTP", "Mail", 2)
+            .leads([server(b"220")])
             .build()
     }
 
@@ -86,11 +93,11 @@ mod tests {
             .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
             .collect();
         assert_eq!(
-            Core::classify(&tcp(40000, 9999, &noise, &noise)),
+            flowsieve_sdk::testing::verdict::<Core>(&tcp(40000, 9999, &noise, &noise)),
             Outcome::NoMatch
         );
         assert_eq!(
-            Core::classify(&udp(40000, 9999, &noise, &noise)),
+            flowsieve_sdk::testing::verdict::<Core>(&udp(40000, 9999, &noise, &noise)),
             Outcome::NoMatch
         );
     }
@@ -128,7 +135,7 @@ mod tests {
                 udp(40000, 53, &bufs[0], &bufs[1])
             };
             flow.client.first_payload_len = (next() % 80) as u32;
-            let _ = Core::classify(&flow);
+            let _ = flowsieve_sdk::testing::verdict::<Core>(&flow);
         }
     }
 
@@ -136,9 +143,12 @@ mod tests {
     fn dispatches_by_transport() {
         let get = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
         assert_eq!(
-            Core::classify(&tcp(40000, 80, get, b"")),
+            flowsieve_sdk::testing::verdict::<Core>(&tcp(40000, 80, get, b"")),
             Outcome::Matched(HTTP)
         );
-        assert_eq!(Core::classify(&udp(40000, 80, get, b"")), Outcome::NoMatch);
+        assert_eq!(
+            flowsieve_sdk::testing::verdict::<Core>(&udp(40000, 80, get, b"")),
+            Outcome::NoMatch
+        );
     }
 }

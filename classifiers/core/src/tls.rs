@@ -31,6 +31,12 @@ fn server_answer(p: &[u8]) -> bool {
     handshake(p, SERVER_HELLO) || record(p, ALERT)
 }
 
+/// A handshake record from either side (ClientHello, or ServerHello when the
+/// client was not seen).
+pub(crate) fn leads() -> [Lead; 1] {
+    [either(&[HANDSHAKE, 3])]
+}
+
 pub(crate) fn classify(flow: &FlowView) -> Verdict {
     let (c, s) = (&flow.client.prefix, &flow.server.prefix);
     let tls = if handshake(c, CLIENT_HELLO) {

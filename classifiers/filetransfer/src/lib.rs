@@ -26,8 +26,14 @@ impl Rule for FileTransfer {
     fn manifest() -> Manifest {
         ManifestBuilder::new("filetransfer", env!("CARGO_PKG_VERSION"))
             .tcp(FTP_CONTROL, "FTP_Control", "File_Transfer", 2)
+            .leads([server(b"220")])
             .udp(TFTP, "TFTP", "File_Transfer", 5)
+            // Opcodes 1–6 (RFC 1350 §5, RFC 2347) open either direction.
+            .leads((1..=6).map(|op| either(&[0, op])))
             .tcp(SMB, "SMB", "File_Transfer", 2)
+            // Session message type 0, then \xFDSMB / \xFESMB / \xFFSMB.
+            .leads([client(&[0, 0, 0, 0, 0xfc, b'S', b'M', b'B'])
+                .masked(&[0xff, 0, 0, 0, 0xfc, 0xff, 0xff, 0xff])])
             .build()
     }
 
@@ -67,11 +73,11 @@ mod tests {
     fn dispatches_by_transport() {
         let rrq = b"\x00\x01rfc1350.txt\x00octet\x00";
         assert_eq!(
-            FileTransfer::classify(&udp(50618, 69, rrq, b"")),
+            flowsieve_sdk::testing::verdict::<FileTransfer>(&udp(50618, 69, rrq, b"")),
             Outcome::Matched(TFTP)
         );
         assert_eq!(
-            FileTransfer::classify(&tcp(50618, 69, rrq, b"")),
+            flowsieve_sdk::testing::verdict::<FileTransfer>(&tcp(50618, 69, rrq, b"")),
             Outcome::NoMatch
         );
     }
@@ -86,8 +92,6 @@ mod tests {
             &[0, 3, 0, 1],
             &[0, 0, 0, 0x85, 0xff, b'S', b'M', b'B'],
         ];
-        flowsieve_sdk::testing::fuzz(&seeds, |f| {
-            let _ = FileTransfer::classify(f);
-        });
+        flowsieve_sdk::testing::fuzz_pack::<FileTransfer>(&seeds);
     }
 }

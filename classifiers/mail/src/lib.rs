@@ -26,11 +26,15 @@ impl Rule for Mail {
     fn manifest() -> Manifest {
         ManifestBuilder::new("mail", env!("CARGO_PKG_VERSION"))
             .tcp(POP3, "POP3", "Mail", 2)
+            .leads([server(b"+OK")])
             .tcp(IMAP, "IMAP", "Mail", 2)
+            .leads([server(b"* ")])
             // TLS on the implicit-TLS ports (or with the service's ALPN id):
             // below core's SSL/TLS (100), so they win there.
             .tcp(POP3S, "POP3S", "Mail", 3)
+            .leads([either(&[22, 3])])
             .tcp(IMAPS, "IMAPS", "Mail", 3)
+            .leads([either(&[22, 3])])
             .build()
     }
 
@@ -68,18 +72,18 @@ mod tests {
     fn udp_and_noise_match_nothing() {
         let greeting = b"+OK POP3 server ready\r\n";
         assert_eq!(
-            Mail::classify(&udp(40000, 110, b"", greeting)),
+            flowsieve_sdk::testing::verdict::<Mail>(&udp(40000, 110, b"", greeting)),
             Outcome::NoMatch
         );
         assert_eq!(
-            Mail::classify(&tcp(40000, 110, b"", greeting)),
+            flowsieve_sdk::testing::verdict::<Mail>(&tcp(40000, 110, b"", greeting)),
             Outcome::Matched(POP3)
         );
         let noise: Vec<u8> = (0u32..64)
             .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
             .collect();
         assert_eq!(
-            Mail::classify(&tcp(40000, 993, &noise, &noise)),
+            flowsieve_sdk::testing::verdict::<Mail>(&tcp(40000, 993, &noise, &noise)),
             Outcome::NoMatch
         );
     }
@@ -87,8 +91,6 @@ mod tests {
     #[test]
     fn arbitrary_prefixes_never_panic() {
         let seeds: [&[u8]; 5] = [b"", b"+OK", b"* OK ", b"a1 ", &[0x16, 3, 1, 0, 9, 1]];
-        flowsieve_sdk::testing::fuzz(&seeds, |f| {
-            let _ = Mail::classify(f);
-        });
+        flowsieve_sdk::testing::fuzz_pack::<Mail>(&seeds);
     }
 }

@@ -19,6 +19,7 @@ pub const MDNS: u32 = 3;
 pub const SSDP: u32 = 4;
 pub const NETBIOS_UDP: u32 = 5;
 pub const NETBIOS: u32 = 6;
+pub const NTP_EXCHANGE: u32 = 7;
 
 /// A rule and the manifest index it names.
 type Check = (fn(&FlowView) -> bool, u32);
@@ -28,16 +29,28 @@ pub struct Names;
 impl Rule for Names {
     fn manifest() -> Manifest {
         ManifestBuilder::new("names", env!("CARGO_PKG_VERSION"))
-            .udp(NTP, "NTP", "Services", 5)
+            .rule(NTP, "NTP", "Services", Transport::Udp, 5, &[123])
             .udp(DHCP, "DHCP", "Services", 2)
+            // The magic cookie (RFC 2131 §3).
+            .leads([either(&[0x63, 0x82, 0x53, 0x63]).at(236)])
             .udp(SNMP, "SNMP", "Measurement", 5)
+            // A BER SEQUENCE.
+            .leads([either(&[0x30])])
             // mDNS is DNS framing on its own port (RFC 6762): port-hinted,
             // and ahead of core's DNS (10).
             .rule(MDNS, "mDNS", "Services", Transport::Udp, 5, &[5353])
             .udp(SSDP, "SSDP", "Services", 2)
+            .leads([either(b"M-SEARCH * "), either(b"NOTIFY * ")])
             // NetBIOS name queries are DNS-shaped: ahead of core's DNS (10).
             .udp(NETBIOS_UDP, "NetBIOS_UDP", "Services", 5)
+            // The encoded name's length byte, in the name or datagram service.
+            .leads([either(&[0x20]).at(12), either(&[0x20]).at(14)])
             .tcp(NETBIOS, "NetBIOS", "Services", 2)
+            // SESSION REQUEST of 68 bytes, then the called name.
+            .leads([client(&[0x81, 0, 0, 68, 0x20]).masked(&[0xff, 0, 0xff, 0xff, 0xff])])
+            // NTP off port 123 needs the whole exchange (see ntp.rs).
+            .udp(NTP_EXCHANGE, "NTP", "Services", 5)
+            .leads(ntp::client_leads())
             .build()
     }
 
@@ -50,7 +63,8 @@ impl Rule for Names {
                 (mdns::matches, MDNS),
                 (netbios::udp, NETBIOS_UDP),
                 (snmp::matches, SNMP),
-                (ntp::matches, NTP),
+                (ntp::on_port, NTP),
+                (ntp::exchange, NTP_EXCHANGE),
             ],
         };
         rules
@@ -107,11 +121,11 @@ mod tests {
             .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
             .collect();
         assert_eq!(
-            Names::classify(&udp(40000, 123, &noise, &noise)),
+            flowsieve_sdk::testing::verdict::<Names>(&udp(40000, 123, &noise, &noise)),
             Outcome::NoMatch
         );
         assert_eq!(
-            Names::classify(&tcp(40000, 139, &noise, b"")),
+            flowsieve_sdk::testing::verdict::<Names>(&tcp(40000, 139, &noise, b"")),
             Outcome::NoMatch
         );
     }
@@ -128,8 +142,6 @@ mod tests {
             &[0x81, 0, 0, 0x44, 0x20],
             &[0x11, 0x0a],
         ];
-        flowsieve_sdk::testing::fuzz(&seeds, |f| {
-            let _ = Names::classify(f);
-        });
+        flowsieve_sdk::testing::fuzz_pack::<Names>(&seeds);
     }
 }

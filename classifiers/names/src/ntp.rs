@@ -12,6 +12,13 @@
 use crate::all_datagrams;
 use flowsieve_sdk::prelude::*;
 
+/// The client's first byte: version 1–4, mode 3 (client).
+pub(crate) fn client_leads() -> Vec<Lead> {
+    (1..=4u8)
+        .map(|v| client(&[v << 3 | 3]).masked(&[0x3f]))
+        .collect()
+}
+
 fn version(p: &[u8]) -> u8 {
     (p[0] >> 3) & 7
 }
@@ -36,11 +43,15 @@ fn header(p: &[u8], size: usize) -> bool {
     }
 }
 
-pub(crate) fn matches(flow: &FlowView) -> bool {
+/// Any NTP datagram on port 123.
+pub(crate) fn on_port(flow: &FlowView) -> bool {
+    flow.port_in(&[123]) && all_datagrams(flow, header)
+}
+
+/// Elsewhere: a client request (mode 3) answered by a server (mode 4) of the
+/// same version that echoes the request's transmit timestamp.
+pub(crate) fn exchange(flow: &FlowView) -> bool {
     let (c, s) = (&flow.client.prefix, &flow.server.prefix);
-    if flow.port_in(&[123]) {
-        return all_datagrams(flow, header);
-    }
     header(c, c.len())
         && header(s, s.len())
         && mode(c) == 3
@@ -54,6 +65,10 @@ pub(crate) fn matches(flow: &FlowView) -> bool {
 mod tests {
     use super::*;
     use flowsieve_sdk::testing::udp;
+
+    fn matches(flow: &FlowView) -> bool {
+        on_port(flow) || exchange(flow)
+    }
 
     // NTPv4.pcap: 85.22.62.120:123 -> 78.46.76.11:123, a v4 server packet.
     const V4: &[u8] = b"\x23\x02\x07\xeb\x00\x00\x04\x50\x00\x00\x03\xab\x83\xbc\x03\xdf\xd9\x4f\x51\xc3\x31\x65\xb8\x60\xd9\x44\x57\x55\x30\x33\x6f\xd0\xd9\x44\x57\x55\x31\xb4\xe9\x78\xd9\x4f\x51\xf4\x2d\x26\xe2\xf4";

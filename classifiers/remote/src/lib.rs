@@ -14,6 +14,8 @@ impl Rule for Remote {
     fn manifest() -> Manifest {
         ManifestBuilder::new("remote", env!("CARGO_PKG_VERSION"))
             .tcp(RDP, "RDP", "Remote_Access", 2)
+            // TPKT version 3, then an X.224 Connection Request.
+            .leads([client(&[3, 0, 0, 0, 0, 0xe0]).masked(&[0xff, 0xff, 0, 0, 0, 0xf0])])
             .build()
     }
 
@@ -44,11 +46,11 @@ mod tests {
     fn dispatches_by_transport() {
         let cr = rdp::tests::CR;
         assert_eq!(
-            Remote::classify(&tcp(52494, 3389, cr, b"")),
+            flowsieve_sdk::testing::verdict::<Remote>(&tcp(52494, 3389, cr, b"")),
             Outcome::Matched(RDP)
         );
         assert_eq!(
-            Remote::classify(&udp(52494, 3389, cr, b"")),
+            flowsieve_sdk::testing::verdict::<Remote>(&udp(52494, 3389, cr, b"")),
             Outcome::NoMatch
         );
     }
@@ -56,8 +58,6 @@ mod tests {
     #[test]
     fn arbitrary_prefixes_never_panic() {
         let seeds: [&[u8]; 3] = [b"", &[3, 0, 0, 0x13, 0x0e, 0xe0], &[3, 0]];
-        flowsieve_sdk::testing::fuzz(&seeds, |f| {
-            let _ = Remote::classify(f);
-        });
+        flowsieve_sdk::testing::fuzz_pack::<Remote>(&seeds);
     }
 }

@@ -17,8 +17,12 @@ impl Rule for Voip {
     fn manifest() -> Manifest {
         ManifestBuilder::new("voip", env!("CARGO_PKG_VERSION"))
             .udp(SIP_UDP, "SIP_UDP", "VOIP", 2)
+            .leads(sip::leads())
             .udp(STUN, "STUN", "NAT_Traversal", 5)
+            .leads([stun::lead(0)])
             .tcp(STUN_TCP, "STUN_TCP", "NAT_Traversal", 5)
+            // Bare, or behind RFC 4571 framing.
+            .leads([stun::lead(0), stun::lead(2)])
             .build()
     }
 
@@ -50,18 +54,18 @@ mod tests {
     fn dispatches_by_transport() {
         let (req, resp) = (stun::tests::REQUEST, stun::tests::RESPONSE);
         assert_eq!(
-            Voip::classify(&udp(43016, 3478, req, resp)),
+            flowsieve_sdk::testing::verdict::<Voip>(&udp(43016, 3478, req, resp)),
             Outcome::Matched(STUN)
         );
         assert_eq!(
-            Voip::classify(&tcp(43016, 3478, req, resp)),
+            flowsieve_sdk::testing::verdict::<Voip>(&tcp(43016, 3478, req, resp)),
             Outcome::Matched(STUN_TCP)
         );
         let noise: Vec<u8> = (0u32..64)
             .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
             .collect();
         assert_eq!(
-            Voip::classify(&udp(40000, 5060, &noise, &noise)),
+            flowsieve_sdk::testing::verdict::<Voip>(&udp(40000, 5060, &noise, &noise)),
             Outcome::NoMatch
         );
     }
@@ -75,8 +79,6 @@ mod tests {
             &[0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42],
             &[0, 0x68, 0, 1, 0, 0x54, 0x21, 0x12, 0xa4, 0x42],
         ];
-        flowsieve_sdk::testing::fuzz(&seeds, |f| {
-            let _ = Voip::classify(f);
-        });
+        flowsieve_sdk::testing::fuzz_pack::<Voip>(&seeds);
     }
 }

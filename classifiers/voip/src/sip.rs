@@ -25,6 +25,16 @@ const METHODS: &[&[u8]] = &[
     b"PUBLISH",
 ];
 
+/// A request or a status line, from either side.
+pub(crate) fn leads() -> Vec<Lead> {
+    let mut leads: Vec<Lead> = METHODS
+        .iter()
+        .map(|m| either(&[m, &b" "[..]].concat()))
+        .collect();
+    leads.push(either(b"SIP/2.0 "));
+    leads
+}
+
 fn request(p: &[u8]) -> bool {
     let Some(m) = METHODS
         .iter()

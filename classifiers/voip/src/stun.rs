@@ -27,6 +27,16 @@ fn header(p: &[u8], size: Option<usize>) -> Option<&[u8]> {
     }
 }
 
+/// A STUN header at `at`: the two top bits of the type clear, the magic
+/// cookie (RFC 5389 §6).
+pub(crate) fn lead(at: u16) -> Lead {
+    let cookie = COOKIE.to_be_bytes();
+    let value = [0, 0, 0, 0, cookie[0], cookie[1], cookie[2], cookie[3]];
+    either(&value)
+        .masked(&[0xc0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff])
+        .at(at)
+}
+
 fn size(side: &Side) -> usize {
     (side.first_payload_len as usize).max(side.prefix.len())
 }

@@ -14,6 +14,8 @@ impl Rule for Vpn {
     fn manifest() -> Manifest {
         ManifestBuilder::new("vpn", env!("CARGO_PKG_VERSION"))
             .udp(WIREGUARD, "WireGuard", "Tunnelling", 5)
+            // Message type 1 (initiation), 2 (response) or 4 (data), three reserved zeros.
+            .leads([1, 2, 4].map(|kind| either(&[kind, 0, 0, 0])))
             .build()
     }
 
@@ -44,11 +46,11 @@ mod tests {
     fn dispatches_by_transport() {
         let (init, resp) = (wireguard::tests::initiation(), wireguard::tests::response());
         assert_eq!(
-            Vpn::classify(&udp(43462, 51820, &init, &resp)),
+            flowsieve_sdk::testing::verdict::<Vpn>(&udp(43462, 51820, &init, &resp)),
             Outcome::Matched(WIREGUARD)
         );
         assert_eq!(
-            Vpn::classify(&tcp(43462, 51820, &init, &resp)),
+            flowsieve_sdk::testing::verdict::<Vpn>(&tcp(43462, 51820, &init, &resp)),
             Outcome::NoMatch
         );
     }
@@ -56,8 +58,6 @@ mod tests {
     #[test]
     fn arbitrary_prefixes_never_panic() {
         let seeds: [&[u8]; 4] = [b"", &[1, 0, 0, 0], &[2, 0, 0, 0], &[4, 0, 0, 0]];
-        flowsieve_sdk::testing::fuzz(&seeds, |f| {
-            let _ = Vpn::classify(f);
-        });
+        flowsieve_sdk::testing::fuzz_pack::<Vpn>(&seeds);
     }
 }

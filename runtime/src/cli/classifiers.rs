@@ -136,6 +136,14 @@ fn ports(rule: &RuleInfo) -> String {
     }
 }
 
+fn leads(rule: &RuleInfo) -> String {
+    if rule.leads.is_empty() {
+        "-".to_owned()
+    } else {
+        rule.leads.join(" or ")
+    }
+}
+
 fn source(pack: &PackStats) -> String {
     match &pack.source {
         PackSource::Builtin => "built-in".to_owned(),
@@ -144,9 +152,16 @@ fn source(pack: &PackStats) -> String {
 }
 
 /// Header and rows of the rules of some packs, for aligned text.
-fn rule_rows(pack: &PackStats) -> Vec<[String; 5]> {
-    let mut rows =
-        vec![["protocol", "category", "transport", "priority", "ports"].map(String::from)];
+fn rule_rows(pack: &PackStats) -> Vec<[String; 6]> {
+    let mut rows = vec![[
+        "protocol",
+        "category",
+        "transport",
+        "priority",
+        "ports",
+        "leads",
+    ]
+    .map(String::from)];
     for r in &pack.manifest_rules {
         rows.push([
             r.protocol.clone(),
@@ -154,6 +169,7 @@ fn rule_rows(pack: &PackStats) -> Vec<[String; 5]> {
             r.transport.as_str().to_owned(),
             r.priority.to_string(),
             ports(r),
+            leads(r),
         ]);
     }
     rows
@@ -180,7 +196,7 @@ fn pack_text(pack: &PackStats) -> String {
     };
     let _ = writeln!(out, "{} {version} ({})", pack.name, source(pack));
     let rows = rule_rows(pack);
-    let mut widths = [0usize; 5];
+    let mut widths = [0usize; 6];
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.len());
@@ -199,8 +215,8 @@ fn pack_text(pack: &PackStats) -> String {
 /// One table, one row per rule: the README's rules table is generated with this.
 fn markdown(packs: &[PackStats]) -> String {
     let mut out = String::from(
-        "| pack | protocol | category | transport | priority | ports |\n\
-         | --- | --- | --- | --- | --- | --- |\n",
+        "| pack | protocol | category | transport | priority | ports | leads |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for pack in packs {
         let mut name = format!("{} {}", pack.name, pack.version);
@@ -214,13 +230,14 @@ fn markdown(packs: &[PackStats]) -> String {
         for r in &pack.manifest_rules {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 md_escape(name.trim()),
                 md_escape(&r.protocol),
                 md_escape(&r.category),
                 r.transport.as_str(),
                 r.priority,
-                ports(r)
+                ports(r),
+                md_escape(&leads(r).replace('`', "'"))
             );
         }
     }
@@ -418,6 +435,11 @@ mod tests {
             transport: t,
             priority: prio,
             ports: ports.to_vec(),
+            leads: if ports.is_empty() {
+                vec![r#"client "GET ""#.into(), "either 80&c0".into()]
+            } else {
+                vec![]
+            },
         };
         PackStats {
             name: "web".into(),
@@ -443,11 +465,11 @@ mod tests {
         assert_eq!(lines.len(), 4, "{md}");
         assert_eq!(
             lines[2],
-            "| web 1.0 (`web.wasm`) | HTTP | Web | tcp | 2 | any |"
+            "| web 1.0 (`web.wasm`) | HTTP | Web | tcp | 2 | any | client \"GET \" or either 80&c0 |"
         );
         assert_eq!(
             lines[3],
-            "| web 1.0 (`web.wasm`) | A\\|B | Web | udp | 10 | 53,853 |"
+            "| web 1.0 (`web.wasm`) | A\\|B | Web | udp | 10 | 53,853 | - |"
         );
     }
 

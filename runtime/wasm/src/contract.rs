@@ -10,7 +10,7 @@
 
 use wasmtime::component::{ComponentType, Lift, Lower};
 
-mod generated {
+pub(crate) mod generated {
     wasmtime::component::bindgen!({
         path: "../../wit",
         world: "classifier",

@@ -28,6 +28,7 @@ pub mod decision;
 mod engine;
 mod error;
 mod fault;
+mod gate;
 mod instance;
 mod limits;
 mod pack;

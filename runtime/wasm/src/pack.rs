@@ -8,6 +8,7 @@ use crate::config::RuntimeConfig;
 use crate::contract::{FlowView, Manifest, Outcome, Transport};
 use crate::error::LoadError;
 use crate::fault::FaultRecord;
+use crate::gate::{self, slot, Gates};
 use crate::instance::{CallError, LiveInstance};
 use crate::limits::HostState;
 use crate::protocols::{ProtocolId, ProtocolTable};
@@ -45,6 +46,9 @@ pub struct RuleInfo {
     /// Port hints: the pack is offered a flow only if the client or server
     /// port is listed. Empty = any port.
     pub ports: Vec<u16>,
+    /// Payload leads, written for people: `client "GET "`,
+    /// `either 80&c0` (hex with a mask), `server "+OK"@4` (at an offset).
+    pub leads: Vec<String>,
 }
 
 /// A rule as the host keeps it.
@@ -53,26 +57,6 @@ pub(crate) struct RuleEntry {
     pub(crate) id: ProtocolId,
     pub(crate) transport: Transport,
     pub(crate) priority: u8,
-}
-
-/// Per-transport offer hints, from the manifest.
-#[derive(Default, Debug)]
-struct Hints {
-    /// A rule of this transport accepts any port.
-    any_port: bool,
-    /// Sorted, deduplicated ports of port-restricted rules.
-    ports: Vec<u16>,
-    /// Best (lowest) priority of this transport's rules; `None`: no rules.
-    best_priority: Option<u8>,
-}
-
-impl Hints {
-    #[inline]
-    fn offers(&self, client_port: u16, server_port: u16) -> bool {
-        self.any_port
-            || self.ports.binary_search(&server_port).is_ok()
-            || self.ports.binary_search(&client_port).is_ok()
-    }
 }
 
 pub(crate) struct Pack {
@@ -84,7 +68,7 @@ pub(crate) struct Pack {
     pub(crate) rules: Vec<RuleEntry>,
     /// Manifest rules as declared, for listings.
     pub(crate) manifest_rules: Vec<RuleInfo>,
-    hints: [Hints; 2],
+    gates: [Gates; 2],
     pub(crate) pre: InstancePre<HostState>,
     pub(crate) classify_index: ComponentExportIndex,
     pub(crate) faults: FaultRecord,
@@ -100,13 +84,6 @@ pub(crate) struct LoadContext<'a> {
 
 const MAX_NAME: usize = 64;
 const MAX_RULES: usize = 1024;
-
-fn slot(t: Transport) -> usize {
-    match t {
-        Transport::Tcp => 0,
-        Transport::Udp => 1,
-    }
-}
 
 impl Pack {
     pub(crate) fn load(
@@ -167,6 +144,7 @@ impl Pack {
                 reason,
             })?;
         validate(&manifest)?;
+        let gates = gate::build(&manifest.rules).map_err(LoadError::Manifest)?;
 
         let mut pack = Pack {
             name: manifest.name.clone(),
@@ -176,7 +154,7 @@ impl Pack {
             from_cache,
             rules: Vec::with_capacity(manifest.rules.len()),
             manifest_rules: Vec::with_capacity(manifest.rules.len()),
-            hints: Default::default(),
+            gates,
             pre,
             classify_index,
             faults: FaultRecord::default(),
@@ -195,26 +173,15 @@ impl Pack {
                 transport,
                 priority: rule.priority,
                 ports: rule.ports.clone(),
+                leads: rule.leads.iter().map(gate::display).collect(),
             });
-            let hints = &mut pack.hints[slot(transport)];
-            hints.any_port |= rule.ports.is_empty();
-            hints.ports.extend_from_slice(&rule.ports);
-            hints.best_priority = Some(
-                hints
-                    .best_priority
-                    .map_or(rule.priority, |p| p.min(rule.priority)),
-            );
-        }
-        for hints in &mut pack.hints {
-            hints.ports.sort_unstable();
-            hints.ports.dedup();
         }
 
         // Warm-up: the first call pays for lazy initialisation (guest
         // allocator, engine-side caches); pay it here, off the packet path,
         // and refuse a pack that cannot even answer an empty flow.
         for transport in [Transport::Tcp, Transport::Udp] {
-            if pack.hints[slot(transport)].best_priority.is_none() {
+            if !pack.gates[slot(transport)].any() {
                 continue;
             }
             let view = FlowView::new(transport, 0, 0);
@@ -234,16 +201,12 @@ impl Pack {
         Ok(pack)
     }
 
-    /// Whether any rule of this pack may match a flow with these ports.
+    /// The best priority among this pack's rules that the host's gates
+    /// (transport, ports, leads) let `view` reach and that would beat
+    /// `below` (exclusive); `None`: do not call the pack.
     #[inline]
-    pub(crate) fn offers(&self, transport: Transport, client_port: u16, server_port: u16) -> bool {
-        self.hints[slot(transport)].offers(client_port, server_port)
-    }
-
-    /// Lowest priority this pack can answer for `transport` (u8::MAX+ if none).
-    #[inline]
-    pub(crate) fn best_priority(&self, transport: Transport) -> Option<u8> {
-        self.hints[slot(transport)].best_priority
+    pub(crate) fn best_open(&self, view: &FlowView<'_>, below: u16) -> Option<u8> {
+        self.gates[slot(view.transport)].best_open(view, below)
     }
 
     /// The rule a guest's `matched(index)` names, if it is one of this
@@ -305,26 +268,4 @@ fn validate(m: &Manifest) -> Result<(), LoadError> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn port_hints_restrict_offers() {
-        let hints = Hints {
-            any_port: false,
-            ports: vec![53, 853],
-            best_priority: Some(6),
-        };
-        assert!(hints.offers(40000, 53));
-        assert!(hints.offers(853, 40000), "either side's port counts");
-        assert!(!hints.offers(40000, 80));
-        let any = Hints {
-            any_port: true,
-            ..Hints::default()
-        };
-        assert!(any.offers(1, 2));
-    }
 }

@@ -107,15 +107,9 @@ impl WorkerClassifier {
                 *live = None; // give its memory back
                 continue;
             }
-            let Some(pack_best) = pack.best_priority(transport) else {
+            let Some(pack_best) = pack.best_open(view, combine.bound()) else {
                 continue;
             };
-            if !pack.offers(transport, view.client_port, view.server_port) {
-                continue;
-            }
-            if !combine.can_beat(pack_best) {
-                continue;
-            }
             let outcome = match call(shared, pack, live, &mut self.instances_built, view) {
                 Ok(outcome) => outcome,
                 Err((kind, err)) => {
@@ -155,6 +149,12 @@ impl Combine {
     #[inline]
     fn can_beat(&self, priority: u8) -> bool {
         self.best.is_none_or(|(p, _)| priority < p)
+    }
+
+    /// Priorities below this can still win.
+    #[inline]
+    fn bound(&self) -> u16 {
+        self.best.map_or(256, |(p, _)| u16::from(p))
     }
 
     #[inline]

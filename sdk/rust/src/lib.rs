@@ -14,6 +14,8 @@
 //!     fn manifest() -> Manifest {
 //!         ManifestBuilder::new("redis", "0.1.0")
 //!             .tcp(REDIS, "Redis", "Databases", 2)
+//!             // Checked by the host: flows that fail every lead never reach the pack.
+//!             .leads([client(b"*")])
 //!             .build()
 //!     }
 //!     fn classify(flow: &FlowView) -> Outcome {
@@ -41,6 +43,7 @@
 // same way from inside and from rule crates.
 extern crate self as flowsieve_sdk;
 
+pub mod leads;
 pub mod manifest;
 pub mod matchers;
 #[cfg(feature = "testing")]
@@ -62,7 +65,9 @@ pub mod bindings {
     });
 }
 
-pub use bindings::{FlowView, Manifest, Outcome, Rule as RuleDef, Side, Transport};
+pub use bindings::{
+    Direction, FlowView, Lead, Manifest, Outcome, Rule as RuleDef, Side, Transport,
+};
 pub use manifest::ManifestBuilder;
 
 /// A rule pack. Implement it on a unit struct and export it with
@@ -101,7 +106,8 @@ macro_rules! export_rule {
 
 /// Everything a rule file usually needs.
 pub mod prelude {
+    pub use crate::leads::{client, either, server, LeadExt};
     pub use crate::manifest::ManifestBuilder;
     pub use crate::matchers::*;
-    pub use crate::{FlowView, Manifest, Outcome, Rule, RuleDef, Side, Transport};
+    pub use crate::{FlowView, Lead, Manifest, Outcome, Rule, RuleDef, Side, Transport};
 }

@@ -1,5 +1,6 @@
 //! Building a pack's manifest without counting rule indexes by hand.
 
+use crate::bindings::Lead;
 use crate::{Manifest, RuleDef, Transport};
 
 /// Builds a [`Manifest`]. Each rule is added with the index the pack's
@@ -41,7 +42,26 @@ impl ManifestBuilder {
             transport,
             priority,
             ports: ports.to_vec(),
+            leads: Vec::new(),
         });
+        self
+    }
+
+    /// Payload leads of the rule added last (see [`crate::leads`]): the host
+    /// offers a flow to the pack for that rule only if one of them holds.
+    /// A malformed lead panics, which the host reports as a load failure.
+    pub fn leads(mut self, leads: impl IntoIterator<Item = Lead>) -> Self {
+        let rule = self
+            .manifest
+            .rules
+            .last_mut()
+            .expect("leads() follows the rule it belongs to");
+        for lead in leads {
+            if let Err(e) = crate::leads::validate(&lead) {
+                panic!("rule {:?}: {e}", rule.protocol);
+            }
+            rule.leads.push(lead);
+        }
         self
     }
 
@@ -73,6 +93,28 @@ mod tests {
         assert_eq!(m.rules.len(), 2);
         assert_eq!(m.rules[1].ports, vec![53]);
         assert_eq!(m.rules[1].transport, Transport::Udp);
+    }
+
+    #[test]
+    fn leads_attach_to_the_last_rule() {
+        use crate::leads::{client, LeadExt};
+        let m = ManifestBuilder::new("p", "1")
+            .tcp(0, "HTTP", "Web", 2)
+            .leads([client(b"GET "), client(b"POST ")])
+            .udp(1, "RTP", "Streaming", 20)
+            .leads([client(&[0x80]).masked(&[0xc0])])
+            .build();
+        assert_eq!(m.rules[0].leads.len(), 2);
+        assert_eq!(m.rules[1].leads[0].mask, vec![0xc0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "malformed lead")]
+    fn malformed_lead_panics() {
+        use crate::leads::{client, LeadExt};
+        let _ = ManifestBuilder::new("p", "1")
+            .tcp(0, "HTTP", "Web", 2)
+            .leads([client(b"GET").masked(&[1])]);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Flow views for rule packs' native unit tests. Behind the `testing` feature: packs enable it
 //! only as a dev-dependency feature, so their wasm builds never carry it.
 
-use crate::{FlowView, Side, Transport};
+use crate::leads::host_offers;
+use crate::{FlowView, Outcome, Rule, Side, Transport};
 
 fn side(prefix: &[u8]) -> Side {
     Side {
@@ -61,4 +62,35 @@ pub fn fuzz(seeds: &[&[u8]], mut check: impl FnMut(&FlowView)) {
         flow.server.first_payload_len = (next() % 400) as u32;
         check(&flow);
     }
+}
+
+/// `R::classify(flow)`, checked against R's manifest the way the host uses
+/// it: a match must name a rule of the flow's transport, and the host must
+/// have offered the flow for that rule (ports, leads). Panics otherwise, so
+/// a lead that hides flows from its own rule fails the pack's tests.
+pub fn verdict<R: Rule>(flow: &FlowView) -> Outcome {
+    let outcome = R::classify(flow);
+    if let Outcome::Matched(index) = outcome {
+        let manifest = R::manifest();
+        let rule = manifest
+            .rules
+            .get(index as usize)
+            .unwrap_or_else(|| panic!("matched rule {index}, which the manifest does not have"));
+        assert!(
+            host_offers(rule, flow),
+            "rule {:?} matched a flow the host would not offer it (transport, ports or leads): \
+             client {:02x?} server {:02x?}",
+            rule.protocol,
+            &flow.client.prefix[..flow.client.prefix.len().min(16)],
+            &flow.server.prefix[..flow.server.prefix.len().min(16)],
+        );
+    }
+    outcome
+}
+
+/// [`fuzz`] over a whole pack, checking each verdict with [`verdict`].
+pub fn fuzz_pack<R: Rule>(seeds: &[&[u8]]) {
+    fuzz(seeds, |flow| {
+        let _ = verdict::<R>(flow);
+    });
 }

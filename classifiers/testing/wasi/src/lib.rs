@@ -13,13 +13,14 @@ impl Guest for Pack {
     fn manifest() -> Manifest {
         Manifest {
             name: "wasi".into(),
-            version: "0.1.0".into(),
+            version: "0.2.0".into(),
             rules: vec![Rule {
                 protocol: "Test_Wasi".into(),
                 category: "Uncategorised".into(),
                 transport: Transport::Tcp,
                 priority: 9,
                 ports: Vec::new(),
+                leads: Vec::new(),
             }],
         }
     }
