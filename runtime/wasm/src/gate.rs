@@ -5,7 +5,7 @@
 
 use crate::contract::generated::{Direction as WitDirection, Rule};
 use crate::contract::{FlowView, Transport};
-use flowsieve_leads::{Direction, LeadError, LeadRef};
+use flowsieve_leads::{Direction, LeadError, LeadRef, Seen};
 
 /// A lead as the host keeps it.
 #[derive(Debug)]
@@ -43,11 +43,15 @@ impl Gate {
         (self.ports.is_empty()
             || self.ports.binary_search(&view.server_port).is_ok()
             || self.ports.binary_search(&view.client_port).is_ok())
-            && flowsieve_leads::any_holds(
-                self.leads.iter().map(Lead::as_ref),
-                view.client.prefix,
-                view.server.prefix,
-            )
+            && (self.leads.is_empty() || {
+                let datagrams = view.transport == Transport::Udp;
+                let (c, s) = (&view.client, &view.server);
+                flowsieve_leads::any_holds(
+                    self.leads.iter().map(Lead::as_ref),
+                    Seen::new(c.prefix, datagrams, c.first_payload_len),
+                    Seen::new(s.prefix, datagrams, s.first_payload_len),
+                )
+            })
     }
 }
 

@@ -52,25 +52,38 @@ impl LeadRef<'_> {
         Ok(())
     }
 
-    /// Whether the lead holds for a flow whose directions' payload prefixes
-    /// are `client` and `server`. A prefix too short to decide holds if the
-    /// bytes it has agree (the rule may still be waiting for more).
+    /// Whether the lead holds for a flow whose directions show `client` and
+    /// `server`.
+    ///
+    /// - A direction without payload cannot rule a lead out: it may still
+    ///   come (`client`/`server` leads hold on it). An `either` lead is
+    ///   judged on the directions that have payload, and holds when neither
+    ///   has any.
+    /// - A prefix too short to reach the end of the value holds if the bytes
+    ///   it has agree and it may still grow (a stream, or a datagram cut to
+    ///   the prefix length); a whole datagram that is too short fails.
     #[inline]
-    pub fn holds(&self, client: &[u8], server: &[u8]) -> bool {
+    pub fn holds(&self, client: Seen<'_>, server: Seen<'_>) -> bool {
         match self.direction {
-            Direction::Client => self.holds_on(client),
-            Direction::Server => self.holds_on(server),
-            Direction::Either => self.holds_on(client) || self.holds_on(server),
+            Direction::Client => client.payload.is_empty() || self.holds_on(client),
+            Direction::Server => server.payload.is_empty() || self.holds_on(server),
+            Direction::Either => match (client.payload.is_empty(), server.payload.is_empty()) {
+                (true, true) => true,
+                (false, true) => self.holds_on(client),
+                (true, false) => self.holds_on(server),
+                (false, false) => self.holds_on(client) || self.holds_on(server),
+            },
         }
     }
 
     #[inline]
-    fn holds_on(&self, payload: &[u8]) -> bool {
+    fn holds_on(&self, seen: Seen<'_>) -> bool {
         let start = usize::from(self.offset);
-        let Some(present) = payload.get(start..) else {
-            return true; // not that far yet
-        };
+        let present = seen.payload.get(start..).unwrap_or(&[]);
         let n = present.len().min(self.value.len());
+        if n < self.value.len() && seen.whole {
+            return false;
+        }
         if self.mask.is_empty() {
             present[..n] == self.value[..n]
         } else {
@@ -83,12 +96,34 @@ impl LeadRef<'_> {
     }
 }
 
+/// What the host has seen of one direction.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Seen<'a> {
+    /// The first bytes of the direction's payload (empty: none yet).
+    pub payload: &'a [u8],
+    /// `payload` is all this direction will ever show the rules: a whole
+    /// datagram (UDP prefixes are the first datagram) not cut short.
+    pub whole: bool,
+}
+
+impl<'a> Seen<'a> {
+    /// A direction of a flow: for UDP the prefix is the first datagram,
+    /// whole unless it was longer than the prefix.
+    #[inline]
+    pub fn new(payload: &'a [u8], datagram: bool, first_payload_len: u32) -> Self {
+        Seen {
+            payload,
+            whole: datagram && usize::try_from(first_payload_len).is_ok_and(|n| n <= payload.len()),
+        }
+    }
+}
+
 /// Whether any of a rule's leads holds; a rule without leads always passes.
 #[inline]
 pub fn any_holds<'a>(
     leads: impl IntoIterator<Item = LeadRef<'a>>,
-    client: &[u8],
-    server: &[u8],
+    client: Seen<'_>,
+    server: Seen<'_>,
 ) -> bool {
     let mut none = true;
     for lead in leads {
@@ -113,49 +148,84 @@ mod tests {
         }
     }
 
-    #[test]
-    fn exact_prefix_per_direction() {
-        let get = lead(Direction::Client, 0, b"GET ", b"");
-        assert!(get.holds(b"GET / HTTP/1.1", b""));
-        assert!(!get.holds(b"PUT / HTTP/1.1", b"GET "));
-        let banner = lead(Direction::Server, 0, b"220", b"");
-        assert!(banner.holds(b"EHLO", b"220 mx"));
-        assert!(!banner.holds(b"220 mx", b"500"));
-        let ssh = lead(Direction::Either, 0, b"SSH-", b"");
-        assert!(ssh.holds(b"xx", b"SSH-2.0"));
-        assert!(!ssh.holds(b"xx", b"yy"));
+    fn tcp(p: &[u8]) -> Seen<'_> {
+        Seen {
+            payload: p,
+            whole: false,
+        }
+    }
+
+    fn udp(p: &[u8]) -> Seen<'_> {
+        Seen::new(p, true, p.len() as u32)
     }
 
     #[test]
-    fn short_or_absent_payload_cannot_rule_out() {
+    fn exact_prefix_per_direction() {
         let get = lead(Direction::Client, 0, b"GET ", b"");
-        assert!(get.holds(b"", b""));
-        assert!(get.holds(b"GE", b""));
-        assert!(!get.holds(b"GX", b""));
+        assert!(get.holds(tcp(b"GET / HTTP/1.1"), tcp(b"")));
+        assert!(!get.holds(tcp(b"PUT / HTTP/1.1"), tcp(b"GET ")));
+        let banner = lead(Direction::Server, 0, b"220", b"");
+        assert!(banner.holds(tcp(b"EHLO"), tcp(b"220 mx")));
+        assert!(!banner.holds(tcp(b"220 mx"), tcp(b"500")));
+        let ssh = lead(Direction::Either, 0, b"SSH-", b"");
+        assert!(ssh.holds(tcp(b"xx"), tcp(b"SSH-2.0")));
+        assert!(!ssh.holds(tcp(b"xx"), tcp(b"yy")));
+    }
+
+    #[test]
+    fn a_direction_without_payload_cannot_rule_out_its_own_lead() {
+        let get = lead(Direction::Client, 0, b"GET ", b"");
+        assert!(get.holds(tcp(b""), tcp(b"HTTP/1.1 200")));
+        let banner = lead(Direction::Server, 0, b"220", b"");
+        assert!(banner.holds(tcp(b"EHLO x"), tcp(b"")));
+    }
+
+    #[test]
+    fn either_is_judged_on_the_directions_with_payload() {
+        let tls = lead(Direction::Either, 0, &[0x16, 3], b"");
+        assert!(tls.holds(tcp(b""), tcp(b"")));
+        assert!(
+            !tls.holds(tcp(b"GET /"), tcp(b"")),
+            "the empty side is not a pass"
+        );
+        assert!(tls.holds(tcp(b""), tcp(&[0x16, 3, 3])));
+        assert!(!tls.holds(udp(b"xyz"), udp(b"")));
+    }
+
+    #[test]
+    fn short_payload_holds_only_while_it_may_grow() {
+        let get = lead(Direction::Client, 0, b"GET ", b"");
+        assert!(get.holds(tcp(b"GE"), tcp(b"")));
+        assert!(!get.holds(tcp(b"GX"), tcp(b"")));
         let at = lead(Direction::Client, 4, b"\x00\x01", b"");
-        assert!(at.holds(b"abc", b""));
-        assert!(at.holds(b"abcd\x00", b""));
-        assert!(!at.holds(b"abcd\x01", b""));
+        assert!(at.holds(tcp(b"abc"), tcp(b"")));
+        assert!(at.holds(tcp(b"abcd\x00"), tcp(b"")));
+        assert!(!at.holds(tcp(b"abcd\x01"), tcp(b"")));
+        // A whole datagram too short for the lead can never satisfy it...
+        let cookie = lead(Direction::Either, 236, b"\x63\x82\x53\x63", b"");
+        assert!(!cookie.holds(udp(&[1; 100]), udp(b"")));
+        // ...but one cut to the prefix length might.
+        assert!(cookie.holds(Seen::new(&[1; 100], true, 300), udp(b"")));
     }
 
     #[test]
     fn masks_compare_selected_bits() {
         // RTP version 2: top two bits 10.
         let rtp = lead(Direction::Either, 0, &[0x80], &[0xc0]);
-        assert!(rtp.holds(&[0x80, 0], b""));
-        assert!(rtp.holds(&[0xbf], b""));
-        assert!(!rtp.holds(&[0x40], &[0xff]));
+        assert!(rtp.holds(udp(&[0x80, 0]), udp(b"")));
+        assert!(rtp.holds(udp(&[0xbf]), udp(b"")));
+        assert!(!rtp.holds(udp(&[0x40]), udp(&[0xff])));
     }
 
     #[test]
     fn a_rule_without_leads_always_passes() {
-        assert!(any_holds([], b"x", b"y"));
+        assert!(any_holds([], tcp(b"x"), tcp(b"y")));
         let leads = [
             lead(Direction::Client, 0, b"GET ", b""),
             lead(Direction::Client, 0, b"POST ", b""),
         ];
-        assert!(any_holds(leads, b"POST /", b""));
-        assert!(!any_holds(leads, b"HEAD /", b""));
+        assert!(any_holds(leads, tcp(b"POST /"), tcp(b"")));
+        assert!(!any_holds(leads, tcp(b"HEAD /"), tcp(b"")));
     }
 
     #[test]

@@ -15,7 +15,8 @@
 
 use crate::bindings::{Direction, Lead};
 use crate::{FlowView, RuleDef};
-use flowsieve_leads::{Direction as D, LeadRef};
+use crate::Transport;
+use flowsieve_leads::{Direction as D, LeadRef, Seen};
 
 fn lead(direction: Direction, value: &[u8]) -> Lead {
     Lead {
@@ -82,9 +83,17 @@ pub fn host_offers(rule: &RuleDef, flow: &FlowView) -> bool {
             || rule.ports.contains(&flow.server_port))
         && flowsieve_leads::any_holds(
             rule.leads.iter().map(as_ref),
-            &flow.client.prefix,
-            &flow.server.prefix,
+            seen(&flow.client, flow.transport),
+            seen(&flow.server, flow.transport),
         )
+}
+
+fn seen(side: &crate::Side, transport: Transport) -> Seen<'_> {
+    Seen::new(
+        &side.prefix,
+        transport == Transport::Udp,
+        side.first_payload_len,
+    )
 }
 
 /// Checks a lead's shape the way the host does at load.
