@@ -1,6 +1,8 @@
 //! Helpers for the end-to-end tests: run the real binary on real captures, read its records.
 #![allow(dead_code)]
 
+pub mod ndpi;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -32,6 +32,24 @@ pub(crate) fn query_lead(at: u16) -> Lead {
         .at(at + 2)
 }
 
+/// A response header at `at` (the query was not seen): QR set, the Z bit
+/// clear, one question.
+pub(crate) fn response_lead(at: u16) -> Lead {
+    either(&[0x80, 0, 0, 1])
+        .masked(&[0x80, 0x40, 0xff, 0xff])
+        .at(at + 2)
+}
+
+/// A response to a query of the shape [`query`] accepts: QR set, the Z bit
+/// clear, one question (any RCODE).
+fn response(h: &[u8]) -> bool {
+    h.len() >= MIN_QUERY
+        && h[2] & 0x80 != 0
+        && matches!(opcode(h), 0 | 2 | 4 | 5)
+        && h[3] & 0x40 == 0
+        && be_u16(h, 4) == Some(1)
+}
+
 fn answers(q: &[u8], r: &[u8]) -> bool {
     r.len() >= 12 && r[2] & 0x80 != 0 && r[..2] == q[..2] && opcode(r) == opcode(q)
 }
@@ -50,7 +68,17 @@ fn judge(q: &[u8], r: &[u8], flow: &FlowView, rule: u32) -> Verdict {
 }
 
 pub(crate) fn classify_udp(flow: &FlowView) -> Verdict {
-    judge(&flow.client.prefix, &flow.server.prefix, flow, DNS)
+    let (c, s) = (&flow.client.prefix, &flow.server.prefix);
+    // Only the response was seen (the query went another way, or before the
+    // capture): a response sent from port 53, whichever side the host took
+    // for the client.
+    let lone = |p: &[u8], other: &[u8], port: u16| other.is_empty() && port == 53 && response(p);
+    if !flow.port_in(&[5353, 5355])
+        && (lone(c, s, flow.client_port) || lone(s, c, flow.server_port))
+    {
+        return Verdict::Yes(DNS);
+    }
+    judge(c, s, flow, DNS)
 }
 
 /// Strips the TCP length prefix; the first segment's length must agree with
@@ -105,6 +133,25 @@ mod tests {
         let mut other_id = R.to_vec();
         other_id[0] = 0;
         assert_eq!(classify_udp(&udp(40000, 53, Q, &other_id)), Verdict::No);
+    }
+
+    /// fuzz-2006-06-26-2594.pcap: 192.168.1.1:53 -> 192.168.1.2:2723, a response whose query
+    /// is not in the capture.
+    #[test]
+    fn a_lone_response_from_port_53() {
+        let r = b"\x41\xd6\x80\x00\x00\x01\x00\x01\x00\x00\x00\x00\x01\x31\x01\x30\x01\x30\x03\x31\x32\x37\x07in-addr\x04arpa\x00";
+        assert_eq!(classify_udp(&udp(53, 2723, r, b"")), Verdict::Yes(DNS));
+        assert_eq!(classify_udp(&udp(2723, 53, b"", r)), Verdict::Yes(DNS));
+        assert_eq!(
+            classify_udp(&udp(2723, 5300, r, b"")),
+            Verdict::No,
+            "not from port 53"
+        );
+        assert_ne!(
+            classify_udp(&udp(53, 2723, Q, b"")),
+            Verdict::Yes(DNS),
+            "a query from port 53, alone, is not a response"
+        );
     }
 
     #[test]

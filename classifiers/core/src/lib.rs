@@ -41,7 +41,7 @@ impl Rule for Core {
             .tcp(SSH, "SSH", "Remote_Access", 2)
             .leads([either(b"SSH-")])
             .udp(DNS, "DNS", "Services", 10)
-            .leads([dns::query_lead(0)])
+            .leads([dns::query_lead(0), dns::response_lead(0)])
             .tcp(DNS_TCP, "DNS_TCP", "Services", 6)
             .leads([dns::query_lead(2)])
             .tcp(SMTP, "SMTP", "Mail", 2)

@@ -15,7 +15,11 @@ fn is_banner(p: &[u8]) -> bool {
 
 pub(crate) fn classify(flow: &FlowView) -> Verdict {
     let (c, s) = (&flow.client.prefix, &flow.server.prefix);
-    let ok = |p: &[u8]| p.is_empty() || is_banner(p);
+    // A bare line ending before the banner: ssh_unidirectional.pcap's client
+    // sends "\r\n" alone (RFC 4253 §4.2 lets the server send other lines
+    // first; clients that send an empty line exist in the wild).
+    let ok =
+        |p: &[u8]| p.is_empty() || is_banner(p) || p.iter().all(|b| matches!(b, b'\r' | b'\n'));
     if (is_banner(c) || is_banner(s)) && ok(c) && ok(s) {
         Verdict::Yes(SSH)
     } else {
@@ -41,6 +45,20 @@ mod tests {
             classify(&tcp(50000, 2222, b"", b"SSH-1.99-Cisco-1.25\r\n")),
             Verdict::Yes(SSH)
         );
+    }
+
+    /// ssh_unidirectional.pcap, 192.168.2.198:50306 -> 192.168.2.1:22: the client's only
+    /// payload is "\r\n"; the server's banner names the flow.
+    #[test]
+    fn a_bare_line_ending_from_the_client() {
+        let f = tcp(
+            50306,
+            22,
+            b"\r\n",
+            b"SSH-2.0-OpenSSH_7.4p1 Debian-10+deb9u7\r\n",
+        );
+        assert_eq!(classify(&f), Verdict::Yes(SSH));
+        assert_eq!(classify(&tcp(50306, 22, b"\r\n", b"\r\n")), Verdict::No);
     }
 
     #[test]

@@ -1,50 +1,21 @@
 //! TLS (RFC 8446 §5.1 record layer, §4 handshake; RFC 5246 for 1.2 and
-//! earlier). A flow is TLS when its client opens with a handshake record
-//! carrying a ClientHello, or (joined late / client lost) its server answers
-//! with a ServerHello or an alert. libprotoident names TLS on port 443
+//! earlier). A flow is TLS when its client opens with a ClientHello answered
+//! by a ServerHello, an alert or nothing yet; when only a ServerHello is
+//! seen; or, joined after the handshake, when each direction opens with a
+//! TLS record (`flowsieve_sdk::matchers::tls_flow`). libprotoident names TLS on port 443
 //! "HTTPS" and elsewhere "SSL/TLS"; an HTTP ALPN ("h2", "http/1.1") from the
 //! host's TLS parser also makes it HTTPS.
 
 use crate::{Verdict, HTTPS, SSL_TLS};
 use flowsieve_sdk::prelude::*;
 
-const HANDSHAKE: u8 = 22;
-const ALERT: u8 = 21;
-const CLIENT_HELLO: u8 = 1;
-const SERVER_HELLO: u8 = 2;
-/// A record's plaintext may be at most 2^14 bytes; ciphertext 2^14 + 2048.
-const MAX_RECORD: u16 = (1 << 14) + 2048;
-
-/// Record header: content type, legacy version 3.0–3.4, a plausible length.
-fn record(p: &[u8], content_type: u8) -> bool {
-    p.first() == Some(&content_type)
-        && p.get(1) == Some(&3)
-        && p.get(2).is_some_and(|&minor| minor <= 4)
-        && be_u16(p, 3).is_some_and(|len| len > 0 && len <= MAX_RECORD)
-}
-
-fn handshake(p: &[u8], msg_type: u8) -> bool {
-    record(p, HANDSHAKE) && p.get(5) == Some(&msg_type)
-}
-
-fn server_answer(p: &[u8]) -> bool {
-    handshake(p, SERVER_HELLO) || record(p, ALERT)
-}
-
-/// A handshake record from either side (ClientHello, or ServerHello when the
-/// client was not seen).
+/// A TLS record header (content types 20–23) from either side.
 pub(crate) fn leads() -> [Lead; 1] {
-    [either(&[HANDSHAKE, 3])]
+    [either(&[0x14, 3]).masked(&[0xfc, 0xff])]
 }
 
 pub(crate) fn classify(flow: &FlowView) -> Verdict {
-    let (c, s) = (&flow.client.prefix, &flow.server.prefix);
-    let tls = if handshake(c, CLIENT_HELLO) {
-        s.is_empty() || server_answer(s)
-    } else {
-        c.is_empty() && handshake(s, SERVER_HELLO)
-    };
-    if !tls {
+    if !tls_flow(&flow.client.prefix, &flow.server.prefix) {
         return Verdict::No;
     }
     let http_alpn = flow
@@ -80,11 +51,26 @@ mod tests {
         assert_eq!(classify(&tcp(50000, 8443, b"", SH)), Verdict::Yes(SSL_TLS));
     }
 
+    /// android.pcap, 17.248.176.75:443 <-> 192.168.2.17:50584: the capture starts after the
+    /// handshake, with application data from the server; tls_alert.pcap,
+    /// 192.168.2.100:37780 <-> 160.44.202.202:443: a lone alert.
+    #[test]
+    fn joined_mid_stream() {
+        let app = [0x17, 3, 3, 0, 0x29, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(classify(&tcp(50584, 443, b"", &app)), Verdict::Yes(HTTPS));
+        let alert = [0x15, 3, 3, 0, 0x1a, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(classify(&tcp(37780, 443, &alert, b"")), Verdict::Yes(HTTPS));
+        assert_eq!(
+            classify(&tcp(37780, 8443, &app, &app)),
+            Verdict::Yes(SSL_TLS)
+        );
+    }
+
     #[test]
     fn not_tls() {
-        // Application data first, a bogus version, an answer that is not TLS.
+        // An empty record, a bogus version, an answer that is not TLS.
         assert_eq!(
-            classify(&tcp(50000, 443, &[0x17, 3, 3, 0, 5, 1], b"")),
+            classify(&tcp(50000, 443, &[0x17, 3, 3, 0, 0, 1], b"")),
             Verdict::No
         );
         assert_eq!(

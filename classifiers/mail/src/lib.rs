@@ -1,5 +1,5 @@
-//! flowsieve's built-in `mail` pack: POP3 and IMAP in clear, and on their
-//! implicit-TLS ports. Each rule cites its specification in its module doc.
+//! flowsieve's built-in `mail` pack: POP3 and IMAP in clear, and POP3, IMAP
+//! and SMTP submission on their implicit-TLS ports. Each rule cites its specification in its module doc.
 //! Names and categories are libprotoident's. SMTP is in `core`.
 
 use flowsieve_sdk::prelude::*;
@@ -12,12 +12,18 @@ pub const POP3: u32 = 0;
 pub const IMAP: u32 = 1;
 pub const POP3S: u32 = 2;
 pub const IMAPS: u32 = 3;
+pub const SMTP_SECURE: u32 = 4;
 
 /// A rule's judgement of one flow; the pack combines them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {
     Yes(u32),
     No,
+}
+
+/// A TLS record header (content types 20–23) from either side.
+fn tls_leads() -> [Lead; 1] {
+    [either(&[0x14, 3]).masked(&[0xfc, 0xff])]
 }
 
 pub struct Mail;
@@ -32,9 +38,11 @@ impl Rule for Mail {
             // TLS on the implicit-TLS ports (or with the service's ALPN id):
             // below core's SSL/TLS (100), so they win there.
             .tcp(POP3S, "POP3S", "Mail", 3)
-            .leads([either(&[22, 3])])
+            .leads(tls_leads())
             .tcp(IMAPS, "IMAPS", "Mail", 3)
-            .leads([either(&[22, 3])])
+            .leads(tls_leads())
+            .tcp(SMTP_SECURE, "SMTP_Secure", "Mail", 3)
+            .leads(tls_leads())
             .build()
     }
 

@@ -1,37 +1,14 @@
-//! POP3S and IMAPS: POP3 and IMAP over implicit TLS (RFC 8314 §3.3, ports
-//! 995 and 993). The payload proves TLS (RFC 8446 §5.1 record header, §4
-//! ClientHello / ServerHello); the port, or the service's registered ALPN
-//! id ("pop3", "imap", RFC 8314 §7 / IANA), tells which service it carries.
+//! POP3S, IMAPS and SMTP_Secure: POP3, IMAP and SMTP submission over
+//! implicit TLS (RFC 8314 §3.3: ports 995, 993 and 465). The payload proves
+//! TLS (RFC 8446 §5.1 record layer, §4 hellos; a flow joined mid-stream by
+//! its records); the port, or the service's registered ALPN id ("pop3",
+//! "imap", RFC 8314 §7 / IANA), tells which service it carries.
 
-use crate::{Verdict, IMAPS, POP3S};
+use crate::{Verdict, IMAPS, POP3S, SMTP_SECURE};
 use flowsieve_sdk::prelude::*;
 
-const HANDSHAKE: u8 = 22;
-const CLIENT_HELLO: u8 = 1;
-const SERVER_HELLO: u8 = 2;
-const MAX_RECORD: u16 = (1 << 14) + 2048;
-
-fn handshake(p: &[u8], msg_type: u8) -> bool {
-    p.first() == Some(&HANDSHAKE)
-        && p.get(1) == Some(&3)
-        && p.get(2).is_some_and(|&minor| minor <= 4)
-        && be_u16(p, 3).is_some_and(|len| len > 0 && len <= MAX_RECORD)
-        && p.get(5) == Some(&msg_type)
-}
-
-pub(crate) fn is_tls(flow: &FlowView) -> bool {
-    let (c, s) = (&flow.client.prefix, &flow.server.prefix);
-    if handshake(c, CLIENT_HELLO) {
-        s.is_empty()
-            || handshake(s, SERVER_HELLO)
-            || (s.first() == Some(&21) && s.get(1) == Some(&3))
-    } else {
-        c.is_empty() && handshake(s, SERVER_HELLO)
-    }
-}
-
 pub(crate) fn classify(flow: &FlowView) -> Verdict {
-    if !is_tls(flow) {
+    if !tls_flow(&flow.client.prefix, &flow.server.prefix) {
         return Verdict::No;
     }
     let alpn = |id: &str| flow.alpn.iter().any(|a| a == id);
@@ -39,6 +16,8 @@ pub(crate) fn classify(flow: &FlowView) -> Verdict {
         Verdict::Yes(POP3S)
     } else if flow.port_in(&[993]) || alpn("imap") {
         Verdict::Yes(IMAPS)
+    } else if flow.port_in(&[465]) {
+        Verdict::Yes(SMTP_SECURE)
     } else {
         Verdict::No
     }
@@ -77,6 +56,15 @@ mod tests {
         let mut f = tcp(50506, 4433, IMAPS_CH, b"");
         f.alpn = vec!["imap".into()];
         assert_eq!(classify(&f), Verdict::Yes(IMAPS));
+        // pops.pcapng's hellos moved to port 465: the corpus has no completed SMTPS handshake
+        // (smtps.pcapng's server answers a ClientHello on 465 with a cleartext greeting).
+        assert_eq!(
+            classify(&tcp(57406, 465, POPS_CH, POPS_SH)),
+            Verdict::Yes(SMTP_SECURE)
+        );
+        // 6in4tunnel.pcap, [2604:a880:1:20::224:b001]:993: joined after the handshake.
+        let app = [0x17, 3, 3, 0, 0x29, 0x40, 0x6e, 0xf3];
+        assert_eq!(classify(&tcp(35610, 993, &app, b"")), Verdict::Yes(IMAPS));
     }
 
     #[test]

@@ -14,8 +14,8 @@
 //! the [`crate::testing`] helpers check this on every test flow.
 
 use crate::bindings::{Direction, Lead};
-use crate::{FlowView, RuleDef};
 use crate::Transport;
+use crate::{FlowView, RuleDef};
 use flowsieve_leads::{Direction as D, LeadRef, Seen};
 
 fn lead(direction: Direction, value: &[u8]) -> Lead {

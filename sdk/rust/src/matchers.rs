@@ -76,6 +76,61 @@ pub fn be16_frame_matches(data: &[u8], offset: usize, overhead: u32, len: u32) -
     be_u16(data, offset).is_some_and(|v| u32::from(v) + overhead == len)
 }
 
+/// TLS record layer (RFC 8446 §5.1, RFC 5246 §6.2): the 5-byte header of
+/// the record `p` starts with, if it is one: a content type 20–23
+/// (change_cipher_spec, alert, handshake, application_data), legacy version
+/// 3.0–3.4, and a length a record may have (1..=2^14 + 2048).
+#[inline]
+pub fn tls_record(p: &[u8]) -> Option<TlsRecord> {
+    const MAX_RECORD: u16 = (1 << 14) + 2048;
+    let (&content_type, &major, &minor) = (p.first()?, p.get(1)?, p.get(2)?);
+    let len = be_u16(p, 3)?;
+    ((20..=23).contains(&content_type)
+        && major == 3
+        && minor <= 4
+        && (1..=MAX_RECORD).contains(&len))
+    .then_some(TlsRecord {
+        content_type,
+        minor,
+        len,
+        handshake_type: p.get(5).copied().filter(|_| content_type == 22),
+    })
+}
+
+/// A TLS record header, from [`tls_record`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlsRecord {
+    pub content_type: u8,
+    /// Legacy record version minor (3.x).
+    pub minor: u8,
+    pub len: u16,
+    /// The first handshake message's type, for a handshake record.
+    pub handshake_type: Option<u8>,
+}
+
+/// Whether a flow's two directions open the way TLS does, seen from the
+/// start or joined mid-stream: a ClientHello answered by a ServerHello, an
+/// alert or nothing yet; a lone ServerHello; or, for a flow whose handshake
+/// was missed, TLS records (application data, alerts) each way. A
+/// ClientHello answered by anything that is not a TLS record is not TLS.
+pub fn tls_flow(client: &[u8], server: &[u8]) -> bool {
+    const CLIENT_HELLO: u8 = 1;
+    const SERVER_HELLO: u8 = 2;
+    let (c, s) = (tls_record(client), tls_record(server));
+    match (client.is_empty(), server.is_empty()) {
+        (true, true) => false,
+        (false, true) => c.is_some(),
+        (true, false) => s.is_some(),
+        (false, false) => match (c, s) {
+            (Some(c), Some(s)) if c.handshake_type == Some(CLIENT_HELLO) => {
+                s.handshake_type == Some(SERVER_HELLO) || s.content_type == 21
+            }
+            (Some(_), Some(_)) => true,
+            _ => false,
+        },
+    }
+}
+
 /// Conveniences on a flow view.
 pub trait FlowExt {
     /// True if `pred` holds for the client's or the server's prefix.
@@ -153,6 +208,32 @@ mod tests {
         assert_eq!(be_u32(&[0, 0, 1, 2], 0), Some(0x102));
         assert!(be16_frame_matches(&[0, 30], 0, 2, 32));
         assert!(!be16_frame_matches(&[0, 30], 0, 2, 31));
+    }
+
+    #[test]
+    fn tls_records_and_flows() {
+        let ch = [0x16, 3, 1, 2, 0, 1, 0, 1, 0xfc];
+        let sh = [0x16, 3, 3, 0, 0x7a, 2, 0, 0, 0x76];
+        let app = [0x17, 3, 3, 0, 0x29, 0, 0];
+        let alert = [0x15, 3, 3, 0, 0x1a];
+        assert_eq!(tls_record(&ch).and_then(|r| r.handshake_type), Some(1));
+        assert_eq!(tls_record(&app).map(|r| r.content_type), Some(23));
+        assert!(tls_record(&[0x17, 3, 3, 0, 0]).is_none(), "empty record");
+        assert!(tls_record(&[0x17, 3, 9, 0, 5]).is_none(), "version 3.9");
+        assert!(tls_record(&[0x18, 3, 3, 0, 5]).is_none(), "content type 24");
+        assert!(tls_flow(&ch, &sh));
+        assert!(tls_flow(&ch, &alert));
+        assert!(tls_flow(&ch, b""));
+        assert!(tls_flow(b"", &sh));
+        assert!(tls_flow(&app, &app), "joined mid-stream");
+        assert!(tls_flow(b"", &alert));
+        assert!(!tls_flow(&ch, b"HTTP/1.1 400 Bad Request"));
+        assert!(
+            !tls_flow(&ch, &app),
+            "a ClientHello is answered by a hello or an alert"
+        );
+        assert!(!tls_flow(b"GET / HTTP/1.1", &sh));
+        assert!(!tls_flow(b"", b""));
     }
 
     #[test]
