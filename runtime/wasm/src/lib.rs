@@ -35,6 +35,7 @@ mod pack;
 mod protocols;
 mod reload;
 mod runtime;
+mod version;
 mod worker;
 
 pub use config::RuntimeConfig;

@@ -132,7 +132,7 @@ impl Pack {
             .map_err(|e| match e {
                 CallError::Signature(reason) => LoadError::WrongSignature {
                     export: "manifest",
-                    reason,
+                    reason: crate::version::diagnose(&component, cx.engine).unwrap_or(reason),
                 },
                 CallError::Fault(kind, err) => {
                     LoadError::ManifestCall(format!("{}: {}", kind.as_str(), err.root_cause()))
@@ -141,7 +141,7 @@ impl Pack {
         live.check_classify_signature()
             .map_err(|reason| LoadError::WrongSignature {
                 export: "classify",
-                reason,
+                reason: crate::version::diagnose(&component, cx.engine).unwrap_or(reason),
             })?;
         validate(&manifest)?;
         let gates = gate::build(&manifest.rules).map_err(LoadError::Manifest)?;

@@ -100,6 +100,21 @@ fn core_verdicts_on_hand_written_flows() {
 }
 
 #[test]
+fn a_rule_built_against_another_contract_version_is_refused_naming_both_versions() {
+    let rt = runtime(config(None));
+    let err = rt
+        .check_file(&test_guests::path("contract01"))
+        .expect_err("must be refused");
+    assert!(matches!(err, LoadError::WrongSignature { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("built against flowsieve:classifier@0.1.0")
+            && msg.contains("this flowsieve speaks flowsieve:classifier@0.2.0"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn a_component_importing_wasi_is_refused_with_the_import_named() {
     let rt = runtime(config(None));
     let err = rt
