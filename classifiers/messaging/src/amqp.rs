@@ -41,3 +41,38 @@ pub(crate) fn classify(flow: &FlowView) -> Verdict {
         Verdict::No
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flowsieve_sdk::testing::tcp;
+
+    // tests/data/recorded/amqp.pcap (tests/tools/record/amqp.sh): pika
+    // against RabbitMQ 3.10, 127.0.0.1:51726 <-> :15673: the 0-9-1 header
+    // and Connection.Start (507 bytes).
+    const HEADER: &[u8] = b"AMQP\x00\x00\x09\x01";
+    const START: &[u8] = b"\x01\x00\x00\x00\x00\x01\xf3\x00\n\x00\n\x00\x09\x00\x00\x01\xce\x0ccapabilitiesF\x00\x00\x00\xc7\x12publ";
+
+    #[test]
+    fn header_and_start() {
+        crate::yes(classify, &tcp(51726, 15673, HEADER, START), AMQP);
+        crate::yes(classify, &tcp(51726, 5672, HEADER, b""), AMQP);
+    }
+
+    #[test]
+    fn not_amqp() {
+        // An unknown protocol id; the header followed by more bytes in the
+        // same packet; an HTTP answer.
+        assert_eq!(
+            classify(&tcp(51726, 5672, b"AMQP\x07\x00\x09\x01", b"")),
+            Verdict::No
+        );
+        let mut f = tcp(51726, 5672, HEADER, b"");
+        f.client.first_payload_len = 20;
+        assert_eq!(classify(&f), Verdict::No);
+        assert_eq!(
+            classify(&tcp(51726, 5672, HEADER, b"HTTP/1.1 400 Bad Request\r\n")),
+            Verdict::No
+        );
+    }
+}

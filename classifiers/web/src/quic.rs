@@ -116,27 +116,26 @@ pub(crate) fn classify(flow: &FlowView) -> Verdict {
     }
 }
 
-/// Short header shapes: IETF (fixed bit set, long bit clear) or a gQUIC
-/// public header without version (from the client: with its connection
-/// id). DTLS records (version 0xfeXX) and STUN messages (magic cookie) are
-/// not QUIC.
-fn short_header(p: &[u8], from_client: bool) -> bool {
-    let Some(&b) = p.first() else { return false };
-    let dtls = p.get(1) == Some(&0xfe);
-    let stun = be_u32(p, 4) == Some(0x2112_a442);
-    let gquic = if from_client {
-        b & 0xc9 == 0x08
-    } else {
-        b & 0xc1 == 0
+/// Short header shapes of one family in both directions: IETF (fixed bit
+/// set, long bit clear), or gQUIC public headers without version (the
+/// client's with its connection id). DTLS records (version 0xfeXX) and STUN
+/// messages (magic cookie) are not QUIC; neither is a mixed pair such as
+/// OpenVPN's hard resets (0x38 then 0x40).
+fn short_headers(c: &[u8], s: &[u8]) -> bool {
+    let other = |p: &[u8]| p.get(1) == Some(&0xfe) || be_u32(p, 4) == Some(0x2112_a442);
+    let (Some(&cb), Some(&sb)) = (c.first(), s.first()) else {
+        return false;
     };
-    !dtls && !stun && (b & 0xc0 == 0x40 || (gquic && p.len() >= 9))
+    if other(c) || other(s) || c.len() < 9 || s.len() < 9 {
+        return false;
+    }
+    let ietf = cb & 0xc0 == 0x40 && sb & 0xc0 == 0x40;
+    let gquic = cb & 0xc9 == 0x08 && sb & 0xc1 == 0;
+    ietf || gquic
 }
 
 pub(crate) fn mid_flow(flow: &FlowView) -> Verdict {
-    if flow.port_in(&[443])
-        && short_header(&flow.client.prefix, true)
-        && short_header(&flow.server.prefix, false)
-    {
+    if flow.port_in(&[443]) && short_headers(&flow.client.prefix, &flow.server.prefix) {
         Verdict::Yes(QUIC_MIDFLOW)
     } else {
         Verdict::No
@@ -209,5 +208,10 @@ mod tests {
             b"\x16\xfe\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00#\x03\x00\x00\x17\x00\x00\x00";
         assert_eq!(classify(&flow(dtls, 312, dtls_s, 48)), Verdict::No);
         assert_eq!(mid_flow(&flow(dtls, 312, dtls_s, 48)), Verdict::No);
+        // openvpn.pcap, 192.168.12.156:41133 <-> 107.161.86.131:443: OpenVPN
+        // hard resets on UDP 443.
+        let reset_c = b"8\x97SV\x89$\x84/{\xa6E\x1d\x00\xb2\x04T";
+        let reset_s = b"@&\x12Y>\xe3\xbb'z\xd1\xf1J\xfd\x85\xcc\x02";
+        assert_eq!(mid_flow(&flow(reset_c, 86, reset_s, 98)), Verdict::No);
     }
 }

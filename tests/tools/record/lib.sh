@@ -1,6 +1,7 @@
 # Sourced by the recording scripts: capture loopback traffic of one exchange
 # between real software into tests/data/recorded/<name>.pcap.
 # Usage in a script: . "$(dirname "$0")/lib.sh"; need pkg...; cap_start name 'tcp port N'; ...; cap_stop
+# Scripts with sections (names.sh) take the section names to run as arguments.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=$(cd "$HERE/../../data/recorded" && pwd)
