@@ -87,6 +87,17 @@ impl Rule for Databases {
 
 flowsieve_sdk::export_rule!(Databases);
 
+/// Test helper: `rule` names `flow` with `index`, and so does the whole
+/// pack as the host calls it (leads and ports checked).
+#[cfg(test)]
+pub(crate) fn yes(rule: fn(&FlowView) -> Verdict, flow: &FlowView, index: u32) {
+    assert_eq!(rule(flow), Verdict::Yes(index));
+    assert_eq!(
+        flowsieve_sdk::testing::verdict::<Databases>(flow),
+        Outcome::Matched(index)
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,15 +161,4 @@ mod tests {
         ];
         flowsieve_sdk::testing::fuzz_pack::<Databases>(&seeds);
     }
-}
-
-/// Test helper: `rule` names `flow` with `index`, and so does the whole
-/// pack as the host calls it (leads and ports checked).
-#[cfg(test)]
-pub(crate) fn yes(rule: fn(&FlowView) -> Verdict, flow: &FlowView, index: u32) {
-    assert_eq!(rule(flow), Verdict::Yes(index));
-    assert_eq!(
-        flowsieve_sdk::testing::verdict::<Databases>(flow),
-        Outcome::Matched(index)
-    );
 }

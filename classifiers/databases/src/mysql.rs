@@ -24,7 +24,7 @@ pub(crate) fn leads() -> [Lead; 2] {
 fn greeting(side: &Side) -> bool {
     let p = &side.prefix;
     let Some(len) = le_u24(p) else { return false };
-    if p.get(3) != Some(&0) || len < 3 || len > 1024 || len + 4 > side.first_payload_len {
+    if p.get(3) != Some(&0) || !(3..=1024).contains(&len) || len + 4 > side.first_payload_len {
         return false;
     }
     match p.get(4) {

@@ -57,7 +57,7 @@ fn connect(p: &[u8]) -> bool {
     } else {
         return false;
     };
-    len >= 10 && level.is_none_or(|l| matches!(l, 3 | 4 | 5)) && flags.is_none_or(|f| f & 1 == 0)
+    len >= 10 && level.is_none_or(|l| (3..=5).contains(l)) && flags.is_none_or(|f| f & 1 == 0)
 }
 
 fn connack(p: &[u8]) -> bool {

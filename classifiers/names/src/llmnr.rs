@@ -47,9 +47,16 @@ mod tests {
     const QUERY: &[u8] =
         b"M\xa0\x00 \x00\x01\x00\x00\x00\x00\x00\x00\x09flowsieve\x00\x00\x01\x00\x01";
 
+    // Suricata's tls-subjectaltname capture (corpus/suricata/
+    // tls_tls-subjectaltname/input.pcap), [fe80::b9a3:aa8f:3e8e:fe86]:56964
+    // -> [ff02::1:3]:5355: Windows asking for "User-PC" (QTYPE ANY).
+    const WINDOWS: &[u8] =
+        b"O{\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07User-PC\x00\x00\xff\x00\x01";
+
     #[test]
     fn llmnr_query() {
         crate::check(matches, &udp(44510, 5355, QUERY, b""), crate::LLMNR);
+        crate::check(matches, &udp(56964, 5355, WINDOWS, b""), crate::LLMNR);
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! RFC 5176 dynamic authorization; RFC 5997 Status-Server): a packet is a
 //! code, an identifier, a big-endian length equal to the datagram's
 //! (20–4096), a 16-byte authenticator and attributes (type, length >= 2)
-//! that end exactly at the packet's end. Clients send requests (1, 4, 12,
-//! 40, 43); the server answers with the request's identifier (2, 3, 5, 11,
-//! 41, 42, 44, 45). The port is not needed.
+//! that fit in it. Clients send requests (1, 4, 12, 40, 43); the server
+//! answers with the request's identifier (2, 3, 5, 11, 41, 42, 44, 45); a
+//! one-way flow may hold either. The port is not needed.
 
 use flowsieve_sdk::prelude::*;
 
@@ -12,7 +12,11 @@ const REQUESTS: [u8; 5] = [1, 4, 12, 40, 43];
 const ANSWERS: [u8; 8] = [2, 3, 5, 11, 41, 42, 44, 45];
 
 pub(crate) fn leads() -> Vec<Lead> {
-    REQUESTS.iter().map(|&c| client(&[c])).collect()
+    REQUESTS
+        .iter()
+        .chain(&ANSWERS)
+        .map(|&c| client(&[c]))
+        .collect()
 }
 
 fn packet(side: &Side, codes: &[u8]) -> bool {
@@ -27,27 +31,27 @@ fn packet(side: &Side, codes: &[u8]) -> bool {
     {
         return false;
     }
-    let mut at = 20;
-    let mut attributes = 0;
-    while at < len {
-        let (Some(&kind), Some(&alen)) = (p.get(at), p.get(at + 1)) else {
-            // Past the prefix: the attributes seen so far were sound.
-            return at >= p.len().saturating_sub(1);
-        };
-        if kind == 0 || alen < 2 {
-            return false;
-        }
-        at += usize::from(alen);
-        attributes += 1;
+    if len == 20 {
+        // Only an answer may carry no attribute at all.
+        return ANSWERS.contains(&p[0]);
     }
-    // A request carries at least User-Name or NAS-*; an answer may be bare.
-    at == len && (attributes > 0 || ANSWERS.contains(&p[0]))
+    // The first attribute must be sound and fit; the length agreeing with
+    // the datagram is the strong check. (Walking every attribute would
+    // reject whole exchanges for one damaged attribute deep in a packet,
+    // as in fuzz-2020-02-16-11740.pcap.)
+    match (p.get(20), p.get(21)) {
+        (Some(&kind), Some(&alen)) => kind != 0 && alen >= 2 && 20 + usize::from(alen) <= len,
+        _ => p.len() <= 21,
+    }
 }
 
 pub(crate) fn matches(flow: &FlowView) -> bool {
     let (c, s) = (&flow.client, &flow.server);
-    packet(c, &REQUESTS)
-        && (s.prefix.is_empty() || (packet(s, &ANSWERS) && s.prefix[1] == c.prefix[1]))
+    if s.prefix.is_empty() {
+        // A capture may start with the server's answers (one way).
+        return packet(c, &REQUESTS) || packet(c, &ANSWERS);
+    }
+    packet(c, &REQUESTS) && packet(s, &ANSWERS) && s.prefix[1] == c.prefix[1]
 }
 
 #[cfg(test)]
@@ -79,6 +83,23 @@ mod tests {
         let mut f = udp(29200, 1812, req, challenge);
         f.client.first_payload_len = 703;
         f.server.first_payload_len = 137;
+        crate::check(matches, &f, crate::RADIUS);
+    }
+
+    #[test]
+    fn damaged_attribute_and_one_way_answer() {
+        // fuzz-2020-02-16-11740.pcap, 10.12.64.30:29200 -> 206.226.25.53:1812:
+        // a 703-byte Access-Request whose third attribute is damaged
+        // (length 0); 198.157.25.53:1812 -> 10.12.64.30:29200: an
+        // Access-Challenge seen without its request.
+        let damaged = b"\x01\x3c\x02\xbf\x39\xbd\x88\x02\x08\x93\x57\xbd\xf1\x95\x96\x24\x17\xae\x35\xc1\x1a\x0a\x00\x00\x57\xc8\x0e\x04\x25\x00\x1a\x0c\x00\x00\x57\xc8\x0d\x06\x77\x69\x66\x69\x25\x00\x00";
+        let mut f = udp(29200, 1812, damaged, b"");
+        f.client.first_payload_len = 703;
+        crate::check(matches, &f, crate::RADIUS);
+        let challenge =
+            b"\x0b@\x00\xc5q\xc4\x1bh\xed4\"\xba>)\xbd\x8f\x13\x83dD\x0150311480073638072@w";
+        let mut f = udp(1812, 29200, challenge, b"");
+        f.client.first_payload_len = 197;
         crate::check(matches, &f, crate::RADIUS);
     }
 
