@@ -1,7 +1,7 @@
 //! flowsieve's built-in `names` pack: name, address and time services,
 //! directory and authentication services, routing and network management
 //! (NTP, DHCP, DHCPv6, SNMP, mDNS, LLMNR, SSDP, NetBIOS, Syslog, RADIUS,
-//! Kerberos, LDAP, BGP, NetFlow/IPFIX), each written
+//! Kerberos, LDAP, BGP, NetFlow/IPFIX, sFlow, Zabbix), each written
 //! from its own specification (see the module of each rule). Names and
 //! categories are libprotoident's. Unicast DNS is in `core`.
 
@@ -18,9 +18,11 @@ mod netbios;
 mod netflow;
 mod ntp;
 mod radius;
+mod sflow;
 mod snmp;
 mod ssdp;
 mod syslog;
+mod zabbix;
 
 pub const NTP: u32 = 0;
 pub const DHCP: u32 = 1;
@@ -39,6 +41,9 @@ pub const KERBEROS_TCP: u32 = 13;
 pub const LDAP: u32 = 14;
 pub const BGP: u32 = 15;
 pub const NETFLOW: u32 = 16;
+pub const SFLOW: u32 = 17;
+pub const SYSLOG_TCP: u32 = 18;
+pub const ZABBIX: u32 = 19;
 
 /// A rule and the manifest index it names.
 type Check = (fn(&FlowView) -> bool, u32);
@@ -91,6 +96,12 @@ impl Rule for Names {
             .leads(bgp::leads())
             .udp(NETFLOW, "NetFlow", "Measurement", 10)
             .leads(netflow::leads())
+            .udp(SFLOW, "sFlow", "Measurement", 10)
+            .leads(sflow::leads())
+            .tcp(SYSLOG_TCP, "Syslog_TCP", "Logging", 10)
+            .leads(syslog::tcp_leads())
+            .tcp(ZABBIX, "Zabbix", "Measurement", 2)
+            .leads(zabbix::leads())
             .build()
     }
 
@@ -101,6 +112,8 @@ impl Rule for Names {
                 (bgp::matches, BGP),
                 (kerberos::tcp, KERBEROS_TCP),
                 (ldap::matches, LDAP),
+                (zabbix::matches, ZABBIX),
+                (syslog::tcp, SYSLOG_TCP),
             ],
             Transport::Udp => &[
                 (dhcp::matches, DHCP),
@@ -116,6 +129,7 @@ impl Rule for Names {
                 (kerberos::udp, KERBEROS),
                 (syslog::matches, SYSLOG),
                 (netflow::matches, NETFLOW),
+                (sflow::matches, SFLOW),
             ],
         };
         rules
@@ -194,7 +208,10 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 17] = [
+        let seeds: [&[u8]; 20] = [
+            b"ZBXD\x01",
+            b"113 <13>1 ",
+            &[0, 0, 0, 5, 0, 0, 0, 1, 0x7f, 0, 0, 1],
             &[1, 0xd8, 0xe4, 0xfe, 0, 1, 0, 0x0e],
             b"M\xa0\x00 \x00\x01\x00\x00\x00\x00\x00\x00\x09",
             b"<133>1 ",

@@ -50,6 +50,29 @@ pub(crate) fn matches(flow: &FlowView) -> bool {
     message(&flow.client.prefix) && flow.server.prefix.is_empty()
 }
 
+/// Syslog over TCP (RFC 6587 §3.4): octet-counting framing (`MSG-LEN SP
+/// SYSLOG-MSG`, the length a non-zero decimal) or non-transparent framing
+/// (messages one after the other, each starting with `<PRI>`).
+pub(crate) fn tcp_leads() -> Vec<Lead> {
+    let mut v: Vec<Lead> = (b'1'..=b'9').map(|d| client(&[d])).collect();
+    v.push(client(b"<"));
+    v
+}
+
+pub(crate) fn tcp(flow: &FlowView) -> bool {
+    let p = &flow.client.prefix;
+    let digits = p.iter().take(6).take_while(|b| b.is_ascii_digit()).count();
+    let framed = if (1..=5).contains(&digits) && p[0] != b'0' && p.get(digits) == Some(&b' ') {
+        let len: usize = p[..digits]
+            .iter()
+            .fold(0, |n, d| n * 10 + usize::from(d - b'0'));
+        len >= 6 && message(&p[digits + 1..])
+    } else {
+        message(p)
+    };
+    framed && flow.server.prefix.is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +88,30 @@ mod tests {
     fn both_formats() {
         crate::check(matches, &udp(56780, 10514, RFC5424, b""), crate::SYSLOG);
         crate::check(matches, &udp(33364, 514, RFC3164, b""), crate::SYSLOG);
+    }
+
+    // tests/data/recorded/syslog-tcp.pcap (tests/tools/record/misc.sh):
+    // logger over TCP with octet counting (127.0.0.1:48948) and without
+    // (127.0.0.1:48954), to :10601.
+    const OCTET_COUNTED: &[u8] = b"113 <133>1 2026-11-28T00:34:41.388763+00:00 vm flowsieve - - [timeQuality tzKnown=\"1\" isSynced=\"0\"] rule packs loaded";
+    const NON_TRANSPARENT: &[u8] = b"<36>Nov 28 00:34:41 vm flowsieve: login failed for bob\n";
+
+    #[test]
+    fn over_tcp() {
+        use flowsieve_sdk::testing::tcp as tcp_flow;
+        crate::check(
+            tcp,
+            &tcp_flow(48948, 10601, OCTET_COUNTED, b""),
+            crate::SYSLOG_TCP,
+        );
+        crate::check(
+            tcp,
+            &tcp_flow(48954, 601, NON_TRANSPARENT, b""),
+            crate::SYSLOG_TCP,
+        );
+        // An answer back, or a count without a message, is not syslog.
+        assert!(!tcp(&tcp_flow(48954, 601, NON_TRANSPARENT, b"+OK\r\n")));
+        assert!(!tcp(&tcp_flow(48954, 601, b"113 hello world", b"")));
     }
 
     #[test]
