@@ -1,7 +1,7 @@
 //! flowsieve's built-in `messaging` pack: message queues, chat and IoT
 //! protocols, each written from its own specification (see the module of
 //! each rule). Names and categories are libprotoident's where it has the
-//! protocol (IRC, XMPP, RabbitMQ for AMQP); the others follow its style.
+//! protocol (IRC, XMPP, NSQ, RabbitMQ for AMQP); the others follow its style.
 
 use flowsieve_sdk::prelude::*;
 
@@ -11,6 +11,7 @@ mod irc;
 mod kafka;
 mod mqtt;
 mod nats;
+mod nsq;
 mod stomp;
 mod xmpp;
 mod zeromq;
@@ -24,6 +25,7 @@ pub const COAP: u32 = 5;
 pub const STOMP: u32 = 6;
 pub const NATS: u32 = 7;
 pub const ZEROMQ: u32 = 8;
+pub const NSQ: u32 = 9;
 
 /// A rule's judgement of one flow; the pack combines them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +59,8 @@ impl Rule for Messaging {
             .leads(nats::leads())
             .tcp(ZEROMQ, "ZeroMQ", "Message_Queuing", 3)
             .leads(zeromq::leads())
+            .tcp(NSQ, "NSQ", "Message_Queuing", 3)
+            .leads(nsq::leads())
             .build()
     }
 
@@ -71,6 +75,7 @@ impl Rule for Messaging {
                 stomp::classify,
                 nats::classify,
                 zeromq::classify,
+                nsq::classify,
             ],
             Transport::Udp => &[coap::classify],
         };
@@ -135,7 +140,8 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 12] = [
+        let seeds: [&[u8]; 13] = [
+            b"  V2IDENTIFY\n",
             b"",
             b"\x10\x0c\x00\x04MQTT\x04",
             b"AMQP\x00\x00\x09\x01",
