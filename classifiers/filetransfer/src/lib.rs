@@ -1,8 +1,8 @@
 //! flowsieve's built-in `filetransfer` pack: file transfer, revision control
 //! and RPC services (FTP control, TFTP, SMB, rsync, Git, SVN, CVS, the ONC
-//! RPC portmapper), each written from its own specification (see the module
+//! RPC portmapper, NFS over TCP), each written from its own specification (see the module
 //! of each rule). Names and categories are libprotoident's (PortmapRPC_TCP
-//! follows its style).
+//! and NFS follow its style).
 
 use flowsieve_sdk::prelude::*;
 
@@ -24,6 +24,7 @@ pub const SVN: u32 = 5;
 pub const CVS: u32 = 6;
 pub const PORTMAP: u32 = 7;
 pub const PORTMAP_TCP: u32 = 8;
+pub const NFS: u32 = 9;
 
 /// A rule's judgement of one flow; the pack combines them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +59,9 @@ impl Rule for FileTransfer {
             .udp(PORTMAP, "PortmapRPC", "Services", 5)
             .leads(rpc::udp_leads())
             .tcp(PORTMAP_TCP, "PortmapRPC_TCP", "Services", 5)
-            .leads(rpc::tcp_leads())
+            .leads(rpc::tcp_leads(rpc::PMAP))
+            .tcp(NFS, "NFS", "File_Transfer", 5)
+            .leads(rpc::tcp_leads(rpc::NFSP))
             .build()
     }
 

@@ -5,10 +5,12 @@
 #   svn:     svnserve and svn ls svn://
 #   cvs:     cvs pserver (behind socat) and a cvs login
 #   rpc:     rpcbind and rpcinfo over TCP and UDP (portmapper calls)
+#   nfs:     nfs-ganesha (user-space NFS server, VFS backend) exporting a
+#            directory over NFSv4/TCP, libnfs's nfs-ls listing it
 # Takes section names as arguments (default: all).
 . "$(dirname "$0")/lib.sh"
-need rsync git subversion cvs rpcbind socat tcpdump
-SECTIONS=${*:-rsync git svn cvs rpc}
+need rsync git subversion cvs rpcbind socat nfs-ganesha nfs-ganesha-vfs libnfs-utils tcpdump
+SECTIONS=${*:-rsync git svn cvs rpc nfs}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
 if want rsync; then
@@ -57,5 +59,21 @@ wait_port 111
 cap_start rpc 'port 111'
 rpcinfo -p 127.0.0.1 >/dev/null || true
 rpcinfo -u 127.0.0.1 100000 2 >/dev/null || true
+cap_stop
+fi
+
+if want nfs; then
+mkdir -p "$WORK/export"; echo hello >"$WORK/export/file"
+cat >"$WORK/ganesha.conf" <<CONF
+NFS_CORE_PARAM { Protocols = 4; NFS_Port = 12049; Bind_addr = 127.0.0.1; Enable_NLM = false; Enable_RQUOTA = false; }
+NFSV4 { Graceless = true; }
+EXPORT { Export_Id = 1; Path = $WORK/export; Pseudo = /export; Access_Type = RO; Squash = No_Root_Squash;
+         SecType = sys; Protocols = 4; Transports = TCP; FSAL { Name = VFS; } }
+LOG { Default_Log_Level = WARN; }
+CONF
+bg ganesha.nfsd -F -f "$WORK/ganesha.conf" -L "$WORK/ganesha.log" -p "$WORK/ganesha.pid"
+wait_port 12049
+cap_start nfs 'tcp port 12049'
+timeout 8 nfs-ls "nfs://127.0.0.1/export?version=4&nfsport=12049" >/dev/null || true
 cap_stop
 fi

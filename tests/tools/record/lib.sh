@@ -32,14 +32,16 @@ cap_start() {
 
 cap_stop() {
     sleep 1
-    kill "$CAP_PID"; wait "$CAP_PID" 2>/dev/null || true
+    kill "$CAP_PID"; wait "$CAP_PID" 2>/dev/null || true; CAP_PID=
     cp "$WORK/$CAP_NAME.pcap" "$OUT/$CAP_NAME.pcap"
     echo "wrote $OUT/$CAP_NAME.pcap ($(stat -c %s "$OUT/$CAP_NAME.pcap") bytes)"
 }
 
 cleanup() {
+    [ -n "${CAP_PID:-}" ] && kill "$CAP_PID" 2>/dev/null || true
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-    rm -rf "$WORK"
+    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
+    rm -rf "$WORK" 2>/dev/null || true
 }
 trap cleanup EXIT
 
