@@ -12,7 +12,8 @@ pub(crate) fn leads() -> [Lead; 2] {
 fn version(p: &[u8]) -> bool {
     p.len() >= 12
         && p.starts_with(b"RFB ")
-        && p[4..7].iter().all(u8::is_ascii_digit)
+        && p[4] == b'0'
+        && p[5..7].iter().all(u8::is_ascii_digit)
         && p[7] == b'.'
         && p[8..11].iter().all(u8::is_ascii_digit)
         && p[11] == b'\n'

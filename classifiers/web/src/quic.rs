@@ -54,7 +54,10 @@ fn version(v: u32) -> Option<Version> {
         0 => Some(Version::Negotiation),
         1 | 0x6b33_43cf => Some(Version::Ietf(v)),
         0xff00_0001..=0xff00_0022 | 0xface_b001..=0xface_b00f => Some(Version::Ietf(v)),
-        _ if (b[0] == b'Q' || b[0] == b'T') && b[1..].iter().all(u8::is_ascii_digit) => {
+        _ if (b[0] == b'Q' || b[0] == b'T')
+            && b[1] == b'0'
+            && b[2..].iter().all(u8::is_ascii_digit) =>
+        {
             Some(Version::Google)
         }
         _ => None,
@@ -73,6 +76,7 @@ fn long_header(side: &Side, from_client: bool) -> bool {
         // gQUIC public header (Q043 and before).
         return first & 0x09 == 0x09
             && first & 0x40 == 0
+            && p.get(9) == Some(&b'Q')
             && be_u32(p, 9).and_then(version) == Some(Version::Google);
     }
     let Some(v) = be_u32(p, 1).and_then(version) else {

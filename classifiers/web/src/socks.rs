@@ -5,7 +5,7 @@
 //! port, an IPv4 address (0.0.0.x with x != 0 for 4a, a hostname follows)
 //! and a NUL-terminated user id; the reply is 8 bytes, VN 0 and CD 90–93.
 //!
-//! SOCKS5 (RFC 1928 §3): the greeting is VER 5, NMETHODS (1–255) and as
+//! SOCKS5 (RFC 1928 §3): the greeting is VER 5, NMETHODS (1–9 in practice) and as
 //! many method bytes, alone in the client's first packet; the server picks
 //! one of them, or 0xFF (none acceptable), in a 2-byte reply. The greeting
 //! alone is too short to tell, so SOCKS5 needs the server's choice.
@@ -68,7 +68,11 @@ pub(crate) fn classify4(flow: &FlowView) -> Verdict {
 pub(crate) fn classify5(flow: &FlowView) -> Verdict {
     let (c, s) = (&flow.client.prefix, &flow.server.prefix);
     let n = usize::from(*c.get(1).unwrap_or(&0));
-    if c.first() != Some(&5) || n == 0 || flow.client.first_payload_len as usize != 2 + n {
+    // Clients offer a handful of methods (the leads list NMETHODS 1–9).
+    if c.first() != Some(&5)
+        || !(1..=9).contains(&n)
+        || flow.client.first_payload_len as usize != 2 + n
+    {
         return Verdict::No;
     }
     let Some(methods) = c.get(2..2 + n) else {
