@@ -1,7 +1,7 @@
 //! flowsieve's built-in `names` pack: name, address and time services,
 //! directory and authentication services, routing and network management
 //! (NTP, DHCP, DHCPv6, SNMP, mDNS, LLMNR, SSDP, NetBIOS, Syslog, RADIUS,
-//! Kerberos, LDAP, BGP, NetFlow/IPFIX, sFlow, Zabbix), each written
+//! Kerberos, LDAP, BGP, NetFlow/IPFIX, sFlow, Zabbix, ident), each written
 //! from its own specification (see the module of each rule). Names and
 //! categories are libprotoident's. Unicast DNS is in `core`.
 
@@ -10,6 +10,7 @@ use flowsieve_sdk::prelude::*;
 mod bgp;
 mod dhcp;
 mod dhcpv6;
+mod ident;
 mod kerberos;
 mod ldap;
 mod llmnr;
@@ -44,6 +45,7 @@ pub const NETFLOW: u32 = 16;
 pub const SFLOW: u32 = 17;
 pub const SYSLOG_TCP: u32 = 18;
 pub const ZABBIX: u32 = 19;
+pub const IDENT: u32 = 20;
 
 /// A rule and the manifest index it names.
 type Check = (fn(&FlowView) -> bool, u32);
@@ -102,6 +104,8 @@ impl Rule for Names {
             .leads(syslog::tcp_leads())
             .tcp(ZABBIX, "Zabbix", "Measurement", 2)
             .leads(zabbix::leads())
+            .tcp(IDENT, "ID_Protocol", "Services", 5)
+            .leads(ident::leads())
             .build()
     }
 
@@ -113,6 +117,7 @@ impl Rule for Names {
                 (kerberos::tcp, KERBEROS_TCP),
                 (ldap::matches, LDAP),
                 (zabbix::matches, ZABBIX),
+                (ident::matches, IDENT),
                 (syslog::tcp, SYSLOG_TCP),
             ],
             Transport::Udp => &[
@@ -208,7 +213,8 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 20] = [
+        let seeds: [&[u8]; 21] = [
+            b"41660 , 16668\r\n",
             b"ZBXD\x01",
             b"113 <13>1 ",
             &[0, 0, 0, 5, 0, 0, 0, 1, 0x7f, 0, 0, 1],
