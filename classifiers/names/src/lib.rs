@@ -1,7 +1,7 @@
 //! flowsieve's built-in `names` pack: name, address and time services,
 //! directory and authentication services, routing and network management
 //! (NTP, DHCP, DHCPv6, SNMP, mDNS, LLMNR, SSDP, NetBIOS, Syslog, RADIUS,
-//! Kerberos, LDAP, BGP, NetFlow/IPFIX, sFlow, Zabbix, ident), each written
+//! Kerberos, LDAP, BGP, NetFlow/IPFIX, sFlow, Zabbix, Munin, ident, Pyzor), each written
 //! from its own specification (see the module of each rule). Names and
 //! categories are libprotoident's. Unicast DNS is in `core`.
 
@@ -15,9 +15,11 @@ mod kerberos;
 mod ldap;
 mod llmnr;
 mod mdns;
+mod munin;
 mod netbios;
 mod netflow;
 mod ntp;
+mod pyzor;
 mod radius;
 mod sflow;
 mod snmp;
@@ -46,6 +48,8 @@ pub const SFLOW: u32 = 17;
 pub const SYSLOG_TCP: u32 = 18;
 pub const ZABBIX: u32 = 19;
 pub const IDENT: u32 = 20;
+pub const MUNIN: u32 = 21;
+pub const PYZOR: u32 = 22;
 
 /// A rule and the manifest index it names.
 type Check = (fn(&FlowView) -> bool, u32);
@@ -106,6 +110,10 @@ impl Rule for Names {
             .leads(zabbix::leads())
             .tcp(IDENT, "ID_Protocol", "Services", 5)
             .leads(ident::leads())
+            .tcp(MUNIN, "Munin", "Measurement", 2)
+            .leads(munin::leads())
+            .udp(PYZOR, "Pyzor", "Antispam", 5)
+            .leads(pyzor::leads())
             .build()
     }
 
@@ -118,6 +126,7 @@ impl Rule for Names {
                 (ldap::matches, LDAP),
                 (zabbix::matches, ZABBIX),
                 (ident::matches, IDENT),
+                (munin::matches, MUNIN),
                 (syslog::tcp, SYSLOG_TCP),
             ],
             Transport::Udp => &[
@@ -135,6 +144,7 @@ impl Rule for Names {
                 (syslog::matches, SYSLOG),
                 (netflow::matches, NETFLOW),
                 (sflow::matches, SFLOW),
+                (pyzor::matches, PYZOR),
             ],
         };
         rules
@@ -213,7 +223,8 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 21] = [
+        let seeds: [&[u8]; 22] = [
+            b"Op: check\nThread: 1\nPV: 2.1\n",
             b"41660 , 16668\r\n",
             b"ZBXD\x01",
             b"113 <13>1 ",

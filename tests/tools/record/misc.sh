@@ -7,10 +7,13 @@
 #   syslog-tcp: util-linux logger over TCP (RFC 6587 octet counting) to a
 #               listener (socat)
 #   sflow:      pmacctd's sfprobe plugin exporting sFlow v5 for lo traffic
+#   munin:      munin-node greeting and answering netcat's `cap`/`list`
+#   pyzor:      pyzord (gdbm backend) answering the pyzor client's check and
+#               report over UDP
 # Takes section names as arguments (default: all).
 . "$(dirname "$0")/lib.sh"
-need zabbix-agent oidentd ngircd netcat-openbsd pmacct bsdutils socat tcpdump
-SECTIONS=${*:-zabbix ident syslog-tcp sflow}
+need zabbix-agent oidentd ngircd netcat-openbsd pmacct bsdutils socat munin-node pyzor python3-gdbm tcpdump
+SECTIONS=${*:-zabbix ident syslog-tcp sflow munin pyzor}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
 if want zabbix; then
@@ -68,5 +71,38 @@ sleep 2
 cap_start sflow 'udp port 16343'
 for _ in 1 2 3 4 5; do python3 -c 'import urllib.request; urllib.request.urlopen("http://127.0.0.1:18081/").read()'; done
 sleep 3
+cap_stop
+fi
+
+if want munin; then
+cat >"$WORK/munin-node.conf" <<CONF
+log_level 4
+log_file $WORK/munin-node.log
+pid_file $WORK/munin-node.pid
+background 0
+setsid 0
+user root
+group root
+host_name flowsieve.test
+allow ^127\.0\.0\.1$
+host 127.0.0.1
+port 14949
+CONF
+bg munin-node --config "$WORK/munin-node.conf"
+wait_port 14949
+cap_start munin 'tcp port 14949'
+(sleep 1; printf 'cap multigraph\nlist\nquit\n'; sleep 2) | timeout 5 nc 127.0.0.1 14949 >/dev/null || true
+cap_stop
+fi
+
+if want pyzor; then
+mkdir -p "$WORK/pyzord" "$WORK/pyzor"
+bg pyzord --homedir "$WORK/pyzord" -a 127.0.0.1 -p 24441
+sleep 2
+echo "127.0.0.1:24441" >"$WORK/pyzor/servers"
+printf 'Subject: flowsieve\n\nThis is a test message for the rule packs, long enough to be digested.\n' >"$WORK/msg"
+cap_start pyzor 'udp port 24441'
+pyzor --homedir "$WORK/pyzor" report <"$WORK/msg" >/dev/null 2>&1 || true
+pyzor --homedir "$WORK/pyzor" check <"$WORK/msg" >/dev/null 2>&1 || true
 cap_stop
 fi
