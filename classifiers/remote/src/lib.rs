@@ -1,10 +1,12 @@
 //! flowsieve's built-in `remote` pack: remote-access protocols, each written
 //! from its own specification (see the module of each rule). Names and
-//! categories are libprotoident's (X11 and Rlogin follow its style). SSH is
+//! categories are libprotoident's (X11 and Rlogin follow its style). CORBA's
+//! GIOP is here as libprotoident files it. SSH is
 //! in `core`.
 
 use flowsieve_sdk::prelude::*;
 
+mod giop;
 mod rdp;
 mod rfb;
 mod rlogin;
@@ -16,6 +18,7 @@ pub const TELNET: u32 = 1;
 pub const RFB: u32 = 2;
 pub const X11: u32 = 3;
 pub const RLOGIN: u32 = 4;
+pub const GIOP: u32 = 5;
 
 /// A rule and the manifest index it names.
 type Check = (fn(&FlowView) -> bool, u32);
@@ -36,6 +39,8 @@ impl Rule for Remote {
             .leads(x11::leads())
             .tcp(RLOGIN, "Rlogin", "Remote_Access", 10)
             .leads(rlogin::leads())
+            .tcp(GIOP, "GIOP", "Remote_Access", 2)
+            .leads(giop::leads())
             .build()
     }
 
@@ -49,6 +54,7 @@ impl Rule for Remote {
             (x11::matches, X11),
             (telnet::matches, TELNET),
             (rlogin::matches, RLOGIN),
+            (giop::matches, GIOP),
         ];
         rules
             .iter()
@@ -98,7 +104,8 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 8] = [
+        let seeds: [&[u8]; 9] = [
+            b"GIOP\x01\x00\x01\x00",
             b"",
             &[3, 0, 0, 0x13, 0x0e, 0xe0],
             &[3, 0],

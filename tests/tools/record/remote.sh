@@ -4,10 +4,11 @@
 #   rlogin: in.rlogind (rsh-redone-server), the same way, the rlogin client
 #   x11:    Xvfb listening on TCP, xdpyinfo as the X client
 #   rfb:    x11vnc serving that Xvfb, TigerVNC's vncviewer as the client
+#   giop:   omniORB's omniNames (CORBA naming service) and nameclt listing it
 # Takes section names as arguments (default: all).
 . "$(dirname "$0")/lib.sh"
-need telnetd telnet rsh-redone-server rsh-redone-client xvfb x11-utils x11vnc tigervnc-viewer socat tcpdump
-SECTIONS=${*:-telnet rlogin x11 rfb}
+need telnetd telnet rsh-redone-server rsh-redone-client xvfb x11-utils x11vnc tigervnc-viewer socat omniorb omniorb-nameserver tcpdump
+SECTIONS=${*:-telnet rlogin x11 rfb giop}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
 if want telnet; then
@@ -45,4 +46,13 @@ DISPLAY=:47 timeout 4 vncviewer 127.0.0.1::15947 >/dev/null 2>&1 || true
 # Keep it small: the handshake and the first updates.
 cap_stop
 tcpdump -r "$OUT/rfb.pcap" -w "$WORK/rfb.small.pcap" -c 40 2>/dev/null && cp "$WORK/rfb.small.pcap" "$OUT/rfb.pcap"
+fi
+
+if want giop; then
+mkdir -p "$WORK/omninames"
+bg omniNames -start 12809 -datadir "$WORK/omninames" -logdir "$WORK/omninames" -ORBendPoint giop:tcp:127.0.0.1:12809
+wait_port 12809
+cap_start giop 'tcp port 12809'
+nameclt -ORBInitRef NameService=corbaloc::127.0.0.1:12809/NameService list || true
+cap_stop
 fi
