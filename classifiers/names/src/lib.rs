@@ -1,7 +1,7 @@
 //! flowsieve's built-in `names` pack: name, address and time services,
 //! directory and authentication services, routing and network management
 //! (NTP, DHCP, DHCPv6, SNMP, mDNS, LLMNR, SSDP, NetBIOS, Syslog, RADIUS,
-//! Kerberos, LDAP, BGP, NetFlow/IPFIX, sFlow, Zabbix, Munin, ident, Pyzor), each written
+//! Kerberos, LDAP, BGP, NetFlow/IPFIX, sFlow, Zabbix, Munin, Ganglia, ident, Pyzor), each written
 //! from its own specification (see the module of each rule). Names and
 //! categories are libprotoident's. Unicast DNS is in `core`.
 
@@ -10,6 +10,7 @@ use flowsieve_sdk::prelude::*;
 mod bgp;
 mod dhcp;
 mod dhcpv6;
+mod ganglia;
 mod ident;
 mod kerberos;
 mod ldap;
@@ -50,6 +51,7 @@ pub const ZABBIX: u32 = 19;
 pub const IDENT: u32 = 20;
 pub const MUNIN: u32 = 21;
 pub const PYZOR: u32 = 22;
+pub const GANGLIA: u32 = 23;
 
 /// A rule and the manifest index it names.
 type Check = (fn(&FlowView) -> bool, u32);
@@ -114,6 +116,8 @@ impl Rule for Names {
             .leads(munin::leads())
             .udp(PYZOR, "Pyzor", "Antispam", 5)
             .leads(pyzor::leads())
+            .udp(GANGLIA, "Ganglia", "Measurement", 10)
+            .leads(ganglia::leads())
             .build()
     }
 
@@ -145,6 +149,7 @@ impl Rule for Names {
                 (netflow::matches, NETFLOW),
                 (sflow::matches, SFLOW),
                 (pyzor::matches, PYZOR),
+                (ganglia::matches, GANGLIA),
             ],
         };
         rules
@@ -223,7 +228,8 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 22] = [
+        let seeds: [&[u8]; 23] = [
+            b"\x00\x00\x00\x80\x00\x00\x00\x02vm\x00\x00",
             b"Op: check\nThread: 1\nPV: 2.1\n",
             b"41660 , 16668\r\n",
             b"ZBXD\x01",

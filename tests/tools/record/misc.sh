@@ -7,13 +7,14 @@
 #   syslog-tcp: util-linux logger over TCP (RFC 6587 octet counting) to a
 #               listener (socat)
 #   sflow:      pmacctd's sfprobe plugin exporting sFlow v5 for lo traffic
+#   ganglia:    gmond (ganglia-monitor) sending its metrics by unicast UDP
 #   munin:      munin-node greeting and answering netcat's `cap`/`list`
 #   pyzor:      pyzord (gdbm backend) answering the pyzor client's check and
 #               report over UDP
 # Takes section names as arguments (default: all).
 . "$(dirname "$0")/lib.sh"
-need zabbix-agent oidentd ngircd netcat-openbsd pmacct bsdutils socat munin-node pyzor python3-gdbm tcpdump
-SECTIONS=${*:-zabbix ident syslog-tcp sflow munin pyzor}
+need zabbix-agent oidentd ngircd netcat-openbsd pmacct bsdutils socat munin-node pyzor python3-gdbm ganglia-monitor python3 tcpdump
+SECTIONS=${*:-zabbix ident syslog-tcp sflow munin pyzor ganglia}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
 if want zabbix; then
@@ -105,4 +106,20 @@ cap_start pyzor 'udp port 24441'
 pyzor --homedir "$WORK/pyzor" report <"$WORK/msg" >/dev/null 2>&1 || true
 pyzor --homedir "$WORK/pyzor" check <"$WORK/msg" >/dev/null 2>&1 || true
 cap_stop
+fi
+
+if want ganglia; then
+# gmond's default configuration, in the foreground, sending to 127.0.0.1 only.
+gmond -t | python3 -c '
+import re, sys
+s = sys.stdin.read().replace("daemonize = yes", "daemonize = no").replace("setuid = yes", "setuid = no")
+s = re.sub(r"udp_send_channel \{[^}]*\}", "udp_send_channel {\n  host = 127.0.0.1\n  port = 18649\n  ttl = 1\n}", s, count=1)
+s = re.sub(r"udp_recv_channel \{[^}]*\}", "", s)
+s = re.sub(r"tcp_accept_channel \{[^}]*\}", "tcp_accept_channel {\n  port = 18650\n  bind = 127.0.0.1\n}", s)
+print(s)' >"$WORK/gmond.conf"
+cap_start ganglia 'udp port 18649'
+timeout 4 gmond -c "$WORK/gmond.conf" >/dev/null 2>&1 || true
+tcpdump -r "$WORK/ganglia.pcap" -w "$WORK/ganglia.small.pcap" -c 20 2>/dev/null || true
+cap_stop
+cp "$WORK/ganglia.small.pcap" "$OUT/ganglia.pcap"
 fi
