@@ -1,7 +1,7 @@
 //! flowsieve's built-in `names` pack: name, address and time services,
 //! directory and authentication services, routing and network management
 //! (NTP, DHCP, DHCPv6, SNMP, mDNS, LLMNR, SSDP, NetBIOS, Syslog, RADIUS,
-//! Kerberos, LDAP, BGP, NetFlow/IPFIX, sFlow, Zabbix, Munin, Ganglia, ident, Pyzor), each written
+//! Kerberos, LDAP, BGP, NetFlow/IPFIX, sFlow, Zabbix, Munin, Ganglia, ident, Pyzor, WHOIS), each written
 //! from its own specification (see the module of each rule). Names and
 //! categories are libprotoident's. Unicast DNS is in `core`.
 
@@ -26,6 +26,7 @@ mod sflow;
 mod snmp;
 mod ssdp;
 mod syslog;
+mod whois;
 mod zabbix;
 
 pub const NTP: u32 = 0;
@@ -52,6 +53,7 @@ pub const IDENT: u32 = 20;
 pub const MUNIN: u32 = 21;
 pub const PYZOR: u32 = 22;
 pub const GANGLIA: u32 = 23;
+pub const WHOIS: u32 = 24;
 
 /// A rule and the manifest index it names.
 type Check = (fn(&FlowView) -> bool, u32);
@@ -118,6 +120,9 @@ impl Rule for Names {
             .leads(pyzor::leads())
             .udp(GANGLIA, "Ganglia", "Measurement", 10)
             .leads(ganglia::leads())
+            // A free-text query: no lead is possible; the port hint keeps
+            // the rule to port 43 flows, at a generic priority.
+            .rule(WHOIS, "Whois", "Services", Transport::Tcp, 100, &[43])
             .build()
     }
 
@@ -132,6 +137,7 @@ impl Rule for Names {
                 (ident::matches, IDENT),
                 (munin::matches, MUNIN),
                 (syslog::tcp, SYSLOG_TCP),
+                (whois::matches, WHOIS),
             ],
             Transport::Udp => &[
                 (dhcp::matches, DHCP),

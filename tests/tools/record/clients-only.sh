@@ -3,10 +3,11 @@
 # (MongoDB, Cassandra, Kafka, SQL Server, Oracle): the real client library
 # from PyPI opens a connection to a listener that accepts and stays silent,
 # so only the client's opening message is recorded (each into its own pcap).
-# Also NSQ (pynsq's Writer). Takes section names as arguments (default: all).
+# Also NSQ (pynsq's Writer) and WHOIS (Debian's whois client, port 43).
+# Takes section names as arguments (default: all).
 . "$(dirname "$0")/lib.sh"
-need tcpdump
-SECTIONS=${*:-mongodb cassandra kafka tds oracle nsq}
+need tcpdump whois
+SECTIONS=${*:-mongodb cassandra kafka tds oracle nsq whois}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 pyenv pymongo cassandra-driver kafka-python python-tds oracledb pynsq
 "$PY" - "$WORK" <<'PY' &
@@ -17,7 +18,7 @@ def serve(port):
     conns = []
     while True:
         c, _ = s.accept(); conns.append(c)
-for port in (27017, 9042, 9092, 1433, 1521, 4150):
+for port in (27017, 9042, 9092, 1433, 1521, 4150, 43):
     threading.Thread(target=serve, args=(port,), daemon=True).start()
 time.sleep(60)
 PY
@@ -38,3 +39,8 @@ run nsq 4150 'import nsq, tornado.ioloop
 w = nsq.Writer(["127.0.0.1:4150"])
 tornado.ioloop.IOLoop.current().call_later(2, tornado.ioloop.IOLoop.current().stop)
 nsq.run()'
+if want whois; then
+cap_start whois 'tcp port 43'
+timeout 4 whois -h 127.0.0.1 -p 43 flowsieve.example >/dev/null 2>&1 || true
+cap_stop
+fi
