@@ -1,16 +1,30 @@
-//! flowsieve's built-in `filetransfer` pack: FTP control, TFTP and SMB, each
-//! written from its own specification (see the module of each rule). Names
-//! and categories are libprotoident's.
+//! flowsieve's built-in `filetransfer` pack: file transfer, revision control
+//! and RPC services (FTP control, TFTP, SMB, rsync, Git, SVN, CVS, the ONC
+//! RPC portmapper, NFS over TCP), each written from its own specification (see the module
+//! of each rule). Names and categories are libprotoident's (PortmapRPC_TCP
+//! and NFS follow its style).
 
 use flowsieve_sdk::prelude::*;
 
+mod cvs;
 mod ftp;
+mod git;
+mod rpc;
+mod rsync;
 mod smb;
+mod svn;
 mod tftp;
 
 pub const FTP_CONTROL: u32 = 0;
 pub const TFTP: u32 = 1;
 pub const SMB: u32 = 2;
+pub const RSYNC: u32 = 3;
+pub const GIT: u32 = 4;
+pub const SVN: u32 = 5;
+pub const CVS: u32 = 6;
+pub const PORTMAP: u32 = 7;
+pub const PORTMAP_TCP: u32 = 8;
+pub const NFS: u32 = 9;
 
 /// A rule's judgement of one flow; the pack combines them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,13 +48,35 @@ impl Rule for FileTransfer {
             // Session message type 0, then \xFDSMB / \xFESMB / \xFFSMB.
             .leads([client(&[0, 0, 0, 0, 0xfc, b'S', b'M', b'B'])
                 .masked(&[0xff, 0, 0, 0, 0xfc, 0xff, 0xff, 0xff])])
+            .tcp(RSYNC, "Rsync", "File_Transfer", 2)
+            .leads(rsync::leads())
+            .tcp(GIT, "Git", "Revision_Control", 2)
+            .leads(git::leads())
+            .tcp(SVN, "SVN", "Revision_Control", 2)
+            .leads(svn::leads())
+            .tcp(CVS, "CVS", "Revision_Control", 2)
+            .leads(cvs::leads())
+            .udp(PORTMAP, "PortmapRPC", "Services", 5)
+            .leads(rpc::udp_leads())
+            .tcp(PORTMAP_TCP, "PortmapRPC_TCP", "Services", 5)
+            .leads(rpc::tcp_leads(rpc::PMAP))
+            .tcp(NFS, "NFS", "File_Transfer", 5)
+            .leads(rpc::tcp_leads(rpc::NFSP))
             .build()
     }
 
     fn classify(flow: &FlowView) -> Outcome {
         let rules: &[fn(&FlowView) -> Verdict] = match flow.transport {
-            Transport::Tcp => &[ftp::classify, smb::classify],
-            Transport::Udp => &[tftp::classify],
+            Transport::Tcp => &[
+                ftp::classify,
+                smb::classify,
+                rsync::classify,
+                git::classify,
+                svn::classify,
+                cvs::classify,
+                rpc::classify_tcp,
+            ],
+            Transport::Udp => &[tftp::classify, rpc::classify_udp],
         };
         let mut outcome = Outcome::NoMatch;
         for rule in rules {
@@ -55,6 +91,17 @@ impl Rule for FileTransfer {
 }
 
 flowsieve_sdk::export_rule!(FileTransfer);
+
+/// Test helper: `rule` names `flow` with `index`, and so does the whole
+/// pack as the host calls it (leads and ports checked).
+#[cfg(test)]
+pub(crate) fn yes(rule: fn(&FlowView) -> Verdict, flow: &FlowView, index: u32) {
+    assert_eq!(rule(flow), Verdict::Yes(index));
+    assert_eq!(
+        flowsieve_sdk::testing::verdict::<FileTransfer>(flow),
+        Outcome::Matched(index)
+    );
+}
 
 #[cfg(test)]
 mod tests {
@@ -84,7 +131,13 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 6] = [
+        let seeds: [&[u8]; 12] = [
+            b"@RSYNCD: 3",
+            b"003egit-upload-pack /",
+            b"( success ( 2 2 ( ",
+            b"BEGIN AUTH REQUEST\n",
+            b"k\x0cZs\x00\x00\x00\x00\x00\x00\x00\x02\x00\x01\x86\xa0\x00\x00\x00\x04",
+            b"\x80\x00\x00X\x82A\x7f\xe0\x00\x00\x00\x00\x00\x00\x00\x02\x00\x01\x86\xa0",
             b"",
             b"220 ",
             b"USER ",

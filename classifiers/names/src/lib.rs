@@ -1,16 +1,33 @@
-//! flowsieve's built-in `names` pack: name, address and time services and
-//! network management (NTP, DHCP, SNMP, mDNS, SSDP, NetBIOS), each written
+//! flowsieve's built-in `names` pack: name, address and time services,
+//! directory and authentication services, routing and network management
+//! (NTP, DHCP, DHCPv6, SNMP, mDNS, LLMNR, SSDP, NetBIOS, Syslog, RADIUS,
+//! Kerberos, LDAP, BGP, NetFlow/IPFIX, sFlow, Zabbix, Munin, Ganglia, ident, Pyzor, WHOIS), each written
 //! from its own specification (see the module of each rule). Names and
 //! categories are libprotoident's. Unicast DNS is in `core`.
 
 use flowsieve_sdk::prelude::*;
 
+mod bgp;
 mod dhcp;
+mod dhcpv6;
+mod ganglia;
+mod ident;
+mod kerberos;
+mod ldap;
+mod llmnr;
 mod mdns;
+mod munin;
 mod netbios;
+mod netflow;
 mod ntp;
+mod pyzor;
+mod radius;
+mod sflow;
 mod snmp;
 mod ssdp;
+mod syslog;
+mod whois;
+mod zabbix;
 
 pub const NTP: u32 = 0;
 pub const DHCP: u32 = 1;
@@ -20,6 +37,23 @@ pub const SSDP: u32 = 4;
 pub const NETBIOS_UDP: u32 = 5;
 pub const NETBIOS: u32 = 6;
 pub const NTP_EXCHANGE: u32 = 7;
+pub const DHCPV6: u32 = 8;
+pub const LLMNR: u32 = 9;
+pub const SYSLOG: u32 = 10;
+pub const RADIUS: u32 = 11;
+pub const KERBEROS: u32 = 12;
+pub const KERBEROS_TCP: u32 = 13;
+pub const LDAP: u32 = 14;
+pub const BGP: u32 = 15;
+pub const NETFLOW: u32 = 16;
+pub const SFLOW: u32 = 17;
+pub const SYSLOG_TCP: u32 = 18;
+pub const ZABBIX: u32 = 19;
+pub const IDENT: u32 = 20;
+pub const MUNIN: u32 = 21;
+pub const PYZOR: u32 = 22;
+pub const GANGLIA: u32 = 23;
+pub const WHOIS: u32 = 24;
 
 /// A rule and the manifest index it names.
 type Check = (fn(&FlowView) -> bool, u32);
@@ -51,12 +85,60 @@ impl Rule for Names {
             // NTP off port 123 needs the whole exchange (see ntp.rs).
             .udp(NTP_EXCHANGE, "NTP", "Services", 5)
             .leads(ntp::client_leads())
+            // DHCPv6 lives on its two ports (RFC 8415 §7.2).
+            .rule(DHCPV6, "DHCPv6", "Services", Transport::Udp, 5, &[546, 547])
+            .leads(dhcpv6::leads())
+            // LLMNR is DNS framing on its own port (RFC 4795): port-hinted,
+            // and ahead of core's DNS (10).
+            .rule(LLMNR, "LLMNR", "Services", Transport::Udp, 5, &[5355])
+            .leads(llmnr::leads())
+            .udp(SYSLOG, "Syslog", "Logging", 10)
+            .leads(syslog::leads())
+            .udp(RADIUS, "Radius", "Remote_Access", 5)
+            .leads(radius::leads())
+            .udp(KERBEROS, "Kerberos", "Services", 5)
+            .leads(kerberos::udp_leads())
+            .tcp(KERBEROS_TCP, "Kerberos_TCP", "Services", 5)
+            .leads(kerberos::tcp_leads())
+            .tcp(LDAP, "LDAP", "Services", 5)
+            .leads(ldap::leads())
+            .tcp(BGP, "BGP", "Services", 2)
+            .leads(bgp::leads())
+            .udp(NETFLOW, "NetFlow", "Measurement", 10)
+            .leads(netflow::leads())
+            .udp(SFLOW, "sFlow", "Measurement", 10)
+            .leads(sflow::leads())
+            .tcp(SYSLOG_TCP, "Syslog_TCP", "Logging", 10)
+            .leads(syslog::tcp_leads())
+            .tcp(ZABBIX, "Zabbix", "Measurement", 2)
+            .leads(zabbix::leads())
+            .tcp(IDENT, "ID_Protocol", "Services", 5)
+            .leads(ident::leads())
+            .tcp(MUNIN, "Munin", "Measurement", 2)
+            .leads(munin::leads())
+            .udp(PYZOR, "Pyzor", "Antispam", 5)
+            .leads(pyzor::leads())
+            .udp(GANGLIA, "Ganglia", "Measurement", 10)
+            .leads(ganglia::leads())
+            // A free-text query: no lead is possible; the port hint keeps
+            // the rule to port 43 flows, at a generic priority.
+            .rule(WHOIS, "Whois", "Services", Transport::Tcp, 100, &[43])
             .build()
     }
 
     fn classify(flow: &FlowView) -> Outcome {
         let rules: &[Check] = match flow.transport {
-            Transport::Tcp => &[(netbios::session, NETBIOS)],
+            Transport::Tcp => &[
+                (netbios::session, NETBIOS),
+                (bgp::matches, BGP),
+                (kerberos::tcp, KERBEROS_TCP),
+                (ldap::matches, LDAP),
+                (zabbix::matches, ZABBIX),
+                (ident::matches, IDENT),
+                (munin::matches, MUNIN),
+                (syslog::tcp, SYSLOG_TCP),
+                (whois::matches, WHOIS),
+            ],
             Transport::Udp => &[
                 (dhcp::matches, DHCP),
                 (ssdp::matches, SSDP),
@@ -65,6 +147,15 @@ impl Rule for Names {
                 (snmp::matches, SNMP),
                 (ntp::on_port, NTP),
                 (ntp::exchange, NTP_EXCHANGE),
+                (dhcpv6::matches, DHCPV6),
+                (llmnr::matches, LLMNR),
+                (radius::matches, RADIUS),
+                (kerberos::udp, KERBEROS),
+                (syslog::matches, SYSLOG),
+                (netflow::matches, NETFLOW),
+                (sflow::matches, SFLOW),
+                (pyzor::matches, PYZOR),
+                (ganglia::matches, GANGLIA),
             ],
         };
         rules
@@ -102,6 +193,17 @@ pub(crate) fn all_datagrams(flow: &FlowView, pred: impl Fn(&[u8], usize) -> bool
     any
 }
 
+/// Test helper: `rule` names `flow`, and so does the whole pack as the
+/// host calls it (leads and ports checked) with `index`.
+#[cfg(test)]
+pub(crate) fn check(rule: fn(&FlowView) -> bool, flow: &FlowView, index: u32) {
+    assert!(rule(flow));
+    assert_eq!(
+        flowsieve_sdk::testing::verdict::<Names>(flow),
+        Outcome::Matched(index)
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,7 +234,22 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 8] = [
+        let seeds: [&[u8]; 23] = [
+            b"\x00\x00\x00\x80\x00\x00\x00\x02vm\x00\x00",
+            b"Op: check\nThread: 1\nPV: 2.1\n",
+            b"41660 , 16668\r\n",
+            b"ZBXD\x01",
+            b"113 <13>1 ",
+            &[0, 0, 0, 5, 0, 0, 0, 1, 0x7f, 0, 0, 1],
+            &[1, 0xd8, 0xe4, 0xfe, 0, 1, 0, 0x0e],
+            b"M\xa0\x00 \x00\x01\x00\x00\x00\x00\x00\x00\x09",
+            b"<133>1 ",
+            &[1, 0x60, 0, 0x2b],
+            &[0x6a, 0x81, 0xb8, 0x30, 0x81, 0xb5, 0xa1, 3, 2, 1, 5, 0xa2],
+            &[0, 0, 0, 0xbb, 0x6a, 0x81, 0xb8, 0x30],
+            &[0x30, 0x2f, 2, 1, 1, 0x60],
+            &[0xff; 18],
+            &[0, 10, 2, 0x18],
             b"",
             &[0x23],
             &[0x30, 0x29, 2, 1, 0, 4, 6],

@@ -36,8 +36,8 @@ fn header(p: &[u8], size: usize) -> bool {
         return false;
     }
     match first & 7 {
-        1..=5 => size >= 48 && size.is_multiple_of(4) && p[1] <= 16,
-        6 => size >= 12 && p[1] & 0x1f != 0,
+        1..=5 => size >= 48 && size.is_multiple_of(4) && p.get(1).is_some_and(|&s| s <= 16),
+        6 => size >= 12 && p.get(1).is_some_and(|&op| op & 0x1f != 0),
         7 => size >= 8,
         _ => false,
     }
