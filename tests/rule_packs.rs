@@ -40,12 +40,15 @@ fn the_core_pack_can_be_switched_off_by_replacing_it() {
 /// The built-in packs, in load order (`classifiers/<dir>`).
 const BUILTIN_PACKS: &[&str] = &[
     "core",
+    "databases",
     "filetransfer",
     "mail",
+    "messaging",
     "names",
     "remote",
     "voip",
     "vpn",
+    "web",
 ];
 
 const HOSTILE: &[(&str, &str)] = &[
@@ -103,11 +106,13 @@ fn hostile_dir(dir: &Path) {
     }
 }
 
-/// bittorrent.pcap: 24 TCP flows with payload that no built-in rule names, so after `core`
-/// answers no-match every hostile pack (priority 9, any TCP port) is called.
+/// 24 TCP flows of noise (tests/common/synth.rs) that no built-in rule names, so every hostile
+/// pack (priority 9, any TCP port, no leads) is called for each.
 #[test]
 fn hostile_packs_never_stop_the_records() {
-    let capture = data("corpus/ndpi/bittorrent.pcap");
+    let work = tempfile::tempdir().expect("tempdir");
+    let capture = work.path().join("noise24.pcap");
+    common::synth::noise_capture(&capture, 24, 11);
     let dir = tempfile::tempdir().expect("tempdir");
     hostile_dir(dir.path());
     let threshold = 4;
@@ -204,9 +209,11 @@ fn hostile_packs_next_to_named_flows() {
     );
     assert!(packs.values().all(|v| *v == (0, false)), "{packs:?}");
 
-    // mqtt.pcap: two MQTT flows no built-in names: every hostile pack is called and faults
-    // once per flow; the default threshold (16) is far.
-    let run = run_with_config(&data("corpus/ndpi/mqtt.pcap"), Some(&yaml), &[]);
+    // Two flows of noise no built-in names: every hostile pack is called and faults once per
+    // flow; the default threshold (16) is far.
+    let noise = dir.path().join("noise2.pcap");
+    common::synth::noise_capture(&noise, 2, 7);
+    let run = run_with_config(&noise, Some(&yaml), &[]);
     assert_eq!(run.status, Some(0), "{}", run.stderr);
     assert_eq!(by_flow(&run.records).len(), 2);
     let packs = pack_summary(&run.stderr);

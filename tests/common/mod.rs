@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod ndpi;
+pub mod synth;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
