@@ -40,3 +40,7 @@ rec_stop() {
     rm -rf "$REC_TMP"
     echo "wrote $REC_OUT/$REC_NAME.pcap ($(stat -c %s "$REC_OUT/$REC_NAME.pcap") bytes)"
 }
+
+rec_pip() { # rec_pip PACKAGE... : pip-install what is missing (PyPI)
+    python3 -m pip install -q "$@" >/dev/null 2>&1
+}
