@@ -1,15 +1,23 @@
-//! flowsieve's built-in `voip` pack: VoIP signalling and NAT traversal, each
-//! written from its own specification (see the module of each rule). Names
-//! and categories are libprotoident's.
+//! flowsieve's built-in `voip` pack: VoIP signalling and media, streaming
+//! control and NAT traversal, each written from its own specification (see
+//! the module of each rule). Names and categories are libprotoident's.
 
 use flowsieve_sdk::prelude::*;
 
+mod discord;
+mod rtp;
+mod rtsp;
 mod sip;
 mod stun;
 
 pub const SIP_UDP: u32 = 0;
 pub const STUN: u32 = 1;
 pub const STUN_TCP: u32 = 2;
+pub const SIP: u32 = 3;
+pub const RTSP: u32 = 4;
+pub const RTCP: u32 = 5;
+pub const RTP: u32 = 6;
+pub const DISCORD: u32 = 7;
 
 pub struct Voip;
 
@@ -23,16 +31,39 @@ impl Rule for Voip {
             .tcp(STUN_TCP, "STUN_TCP", "NAT_Traversal", 5)
             // Bare, or behind RFC 4571 framing.
             .leads([stun::lead(0), stun::lead(2)])
+            .tcp(SIP, "SIP", "VOIP", 2)
+            .leads(sip::leads())
+            .tcp(RTSP, "RTSP", "Streaming", 2)
+            .leads(rtsp::leads())
+            .udp(RTCP, "RTCP", "VOIP", 20)
+            .leads(rtp::rtcp_leads())
+            // RTP has no magic: a weak guess that any other match beats.
+            .udp(RTP, "RTP", "VOIP", 200)
+            .leads([rtp::rtp_lead()])
+            .udp(DISCORD, "Discord", "VOIP", 5)
+            .leads(discord::leads())
             .build()
     }
 
     fn classify(flow: &FlowView) -> Outcome {
-        match flow.transport {
-            Transport::Udp if sip::matches(flow) => Outcome::Matched(SIP_UDP),
-            Transport::Udp if stun::matches_udp(flow) => Outcome::Matched(STUN),
-            Transport::Tcp if stun::matches_tcp(flow) => Outcome::Matched(STUN_TCP),
-            _ => Outcome::NoMatch,
-        }
+        let rules: &[(fn(&FlowView) -> bool, u32)] = match flow.transport {
+            Transport::Udp => &[
+                (sip::matches, SIP_UDP),
+                (stun::matches_udp, STUN),
+                (discord::matches, DISCORD),
+                (rtp::matches_rtcp, RTCP),
+                (rtp::matches_rtp, RTP),
+            ],
+            Transport::Tcp => &[
+                (sip::matches, SIP),
+                (rtsp::matches, RTSP),
+                (stun::matches_tcp, STUN_TCP),
+            ],
+        };
+        rules
+            .iter()
+            .find(|(rule, _)| rule(flow))
+            .map_or(Outcome::NoMatch, |&(_, index)| Outcome::Matched(index))
     }
 }
 
@@ -41,44 +72,64 @@ flowsieve_sdk::export_rule!(Voip);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flowsieve_sdk::testing::{tcp, udp};
+    use flowsieve_sdk::testing::{fuzz_pack, tcp, udp, verdict};
 
     #[test]
     fn manifest_is_consistent() {
         let m = Voip::manifest();
         assert_eq!(m.name, "voip");
         assert_eq!(m.rules[STUN_TCP as usize].transport, Transport::Tcp);
+        assert_eq!(m.rules[RTP as usize].protocol, "RTP");
     }
 
     #[test]
     fn dispatches_by_transport() {
         let (req, resp) = (stun::tests::REQUEST, stun::tests::RESPONSE);
         assert_eq!(
-            flowsieve_sdk::testing::verdict::<Voip>(&udp(43016, 3478, req, resp)),
+            verdict::<Voip>(&udp(43016, 3478, req, resp)),
             Outcome::Matched(STUN)
         );
         assert_eq!(
-            flowsieve_sdk::testing::verdict::<Voip>(&tcp(43016, 3478, req, resp)),
+            verdict::<Voip>(&tcp(43016, 3478, req, resp)),
             Outcome::Matched(STUN_TCP)
         );
+        let (inv, ring) = (sip::tests::INVITE_TCP, sip::tests::RINGING_TCP);
+        assert_eq!(
+            verdict::<Voip>(&tcp(15061, 15060, inv, ring)),
+            Outcome::Matched(SIP)
+        );
+        assert_eq!(
+            verdict::<Voip>(&udp(15061, 15060, inv, ring)),
+            Outcome::Matched(SIP_UDP)
+        );
+        let mut rtp = udp(30000, 40392, rtp::tests::PCMA, b"");
+        rtp.client.packets = 9;
+        assert_eq!(verdict::<Voip>(&rtp), Outcome::Matched(RTP));
         let noise: Vec<u8> = (0u32..64)
             .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
             .collect();
         assert_eq!(
-            flowsieve_sdk::testing::verdict::<Voip>(&udp(40000, 5060, &noise, &noise)),
+            verdict::<Voip>(&udp(40000, 5060, &noise, &noise)),
             Outcome::NoMatch
         );
     }
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 5] = [
+        let seeds: [&[u8]; 12] = [
             b"",
             b"REGISTER ",
             b"SIP/2.0 ",
             &[0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42],
             &[0, 0x68, 0, 1, 0, 0x54, 0x21, 0x12, 0xa4, 0x42],
+            b"OPTIONS rtsp://",
+            b"RTSP/1.0 ",
+            &[0x80, 0xc8, 0, 6],
+            &[0x81, 0xc9, 0, 7],
+            &[0x80, 0],
+            &[0x90, 0x60],
+            &[0, 1, 0, 70],
         ];
-        flowsieve_sdk::testing::fuzz_pack::<Voip>(&seeds);
+        fuzz_pack::<Voip>(&seeds);
     }
 }
