@@ -8,6 +8,7 @@ mod isakmp;
 mod l2tp;
 mod openvpn;
 mod pptp;
+mod socks;
 mod wireguard;
 
 pub const WIREGUARD: u32 = 0;
@@ -16,6 +17,8 @@ pub const OPENVPN: u32 = 2;
 pub const ISAKMP: u32 = 3;
 pub const L2TP: u32 = 4;
 pub const PPTP: u32 = 5;
+pub const SOCKS4: u32 = 6;
+pub const SOCKS5: u32 = 7;
 
 pub struct Vpn;
 
@@ -36,6 +39,10 @@ impl Rule for Vpn {
             .leads([l2tp::lead()])
             .tcp(PPTP, "PPTP", "Tunnelling", 2)
             .leads([pptp::lead()])
+            .tcp(SOCKS4, "SOCKS4", "Tunnelling", 5)
+            .leads(socks::socks4_leads())
+            .tcp(SOCKS5, "SOCKS5", "Tunnelling", 5)
+            .leads(socks::socks5_leads())
             .build()
     }
 
@@ -47,7 +54,12 @@ impl Rule for Vpn {
                 (isakmp::matches, ISAKMP),
                 (l2tp::matches, L2TP),
             ],
-            Transport::Tcp => &[(openvpn::matches_tcp, OPENVPN), (pptp::matches, PPTP)],
+            Transport::Tcp => &[
+                (openvpn::matches_tcp, OPENVPN),
+                (pptp::matches, PPTP),
+                (socks::matches_socks4, SOCKS4),
+                (socks::matches_socks5, SOCKS5),
+            ],
         };
         rules
             .iter()
@@ -102,7 +114,10 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 12] = [
+        let seeds: [&[u8]; 15] = [
+            &[4, 1],
+            &[5, 1, 0],
+            &[5, 2, 0, 2, 5, 1, 0, 3],
             b"",
             &[1, 0, 0, 0],
             &[2, 0, 0, 0],
