@@ -5,8 +5,10 @@
 use flowsieve_sdk::prelude::*;
 
 mod minecraft;
+mod quake;
 
 pub const MINECRAFT: u32 = 0;
+pub const QUAKE: u32 = 1;
 
 pub struct Games;
 
@@ -15,6 +17,8 @@ impl Rule for Games {
         ManifestBuilder::new("games", env!("CARGO_PKG_VERSION"))
             .tcp(MINECRAFT, "Minecraft", "Gaming", 5)
             .leads(minecraft::leads())
+            .udp(QUAKE, "Quake", "Gaming", 5)
+            .leads([quake::lead()])
             .build()
     }
 
@@ -25,6 +29,7 @@ impl Rule for Games {
                 minecraft::Verdict::Maybe => Outcome::NeedMore,
                 minecraft::Verdict::No => Outcome::NoMatch,
             },
+            Transport::Udp if quake::matches(flow) => Outcome::Matched(QUAKE),
             Transport::Udp => Outcome::NoMatch,
         }
     }
@@ -52,16 +57,22 @@ mod tests {
             Outcome::Matched(MINECRAFT)
         );
         assert_eq!(verdict::<Games>(&udp(56770, 25599, c, s)), Outcome::NoMatch);
+        let (q, r) = (quake::tests::GETINFO, quake::tests::INFO);
+        assert_eq!(
+            verdict::<Games>(&udp(60892, 27960, q, r)),
+            Outcome::Matched(QUAKE)
+        );
     }
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 5] = [
+        let seeds: [&[u8]; 6] = [
             b"",
             &[0x0f, 0, 0x2f, 9],
             &[0x10, 0, 0xff, 0xff, 0xff, 0xff, 0x0f],
             &[0x88, 0x01, 0],
             &[0xff, 0xff, 0xff, 0xff],
+            b"\xff\xff\xff\xffgetstatus",
         ];
         fuzz_pack::<Games>(&seeds);
     }
