@@ -8,6 +8,7 @@ use flowsieve_sdk::prelude::*;
 mod bacnet;
 mod enip;
 mod iec104;
+mod knxnetip;
 mod modbus;
 mod opcua;
 mod s7comm;
@@ -19,6 +20,7 @@ pub const ENIP: u32 = 3;
 pub const ENIP_UDP: u32 = 4;
 pub const BACNET: u32 = 5;
 pub const OPC_UA: u32 = 6;
+pub const KNXNET_IP: u32 = 7;
 
 pub struct Ics;
 
@@ -42,6 +44,8 @@ impl Rule for Ics {
             .leads([bacnet::lead()])
             .tcp(OPC_UA, "OPC_UA", "ICS", 5)
             .leads(opcua::leads())
+            .udp(KNXNET_IP, "KNXnet/IP", "ICS", 10)
+            .leads([knxnetip::lead()])
             .build()
     }
 
@@ -62,6 +66,7 @@ impl Rule for Ics {
             }
             Transport::Udp if enip::matches_udp(flow) => Outcome::Matched(ENIP_UDP),
             Transport::Udp if bacnet::matches(flow) => Outcome::Matched(BACNET),
+            Transport::Udp if knxnetip::matches(flow) => Outcome::Matched(KNXNET_IP),
             Transport::Udp => Outcome::NoMatch,
         }
     }
@@ -100,7 +105,7 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 10] = [
+        let seeds: [&[u8]; 11] = [
             b"",
             &[0, 1, 0, 0, 0, 6],
             &[3, 0, 0, 0x16, 0x11, 0xe0],
@@ -111,6 +116,7 @@ mod tests {
             &[0x63, 0, 0, 0],
             &[0x81, 0x0a],
             b"HELF",
+            &[6, 0x10, 2, 5, 0, 0x1a],
         ];
         fuzz_pack::<Ics>(&seeds);
     }
