@@ -6,6 +6,7 @@
 use flowsieve_sdk::prelude::*;
 
 mod bacnet;
+mod dnp3;
 mod enip;
 mod iec104;
 mod knxnetip;
@@ -21,6 +22,7 @@ pub const ENIP_UDP: u32 = 4;
 pub const BACNET: u32 = 5;
 pub const OPC_UA: u32 = 6;
 pub const KNXNET_IP: u32 = 7;
+pub const DNP3: u32 = 8;
 
 pub struct Ics;
 
@@ -46,13 +48,16 @@ impl Rule for Ics {
             .leads(opcua::leads())
             .udp(KNXNET_IP, "KNXnet/IP", "ICS", 10)
             .leads([knxnetip::lead()])
+            .tcp(DNP3, "DNP3", "ICS", 5)
+            .leads([dnp3::lead()])
             .build()
     }
 
     fn classify(flow: &FlowView) -> Outcome {
         match flow.transport {
             Transport::Tcp => {
-                let rules: [(fn(&FlowView) -> bool, u32); 5] = [
+                let rules: [(fn(&FlowView) -> bool, u32); 6] = [
+                    (dnp3::matches, DNP3),
                     (s7comm::matches, S7COMM),
                     (enip::matches_tcp, ENIP),
                     (opcua::matches, OPC_UA),
@@ -105,7 +110,7 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 11] = [
+        let seeds: [&[u8]; 12] = [
             b"",
             &[0, 1, 0, 0, 0, 6],
             &[3, 0, 0, 0x16, 0x11, 0xe0],
@@ -117,6 +122,7 @@ mod tests {
             &[0x81, 0x0a],
             b"HELF",
             &[6, 0x10, 2, 5, 0, 0x1a],
+            &[5, 0x64, 5, 0xc0, 0x0a, 0, 1, 0, 0xb1, 0xac],
         ];
         fuzz_pack::<Ics>(&seeds);
     }
