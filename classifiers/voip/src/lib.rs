@@ -18,6 +18,7 @@ pub const RTSP: u32 = 4;
 pub const RTCP: u32 = 5;
 pub const RTP: u32 = 6;
 pub const DISCORD: u32 = 7;
+pub const RTP_TCP: u32 = 8;
 
 pub struct Voip;
 
@@ -42,6 +43,10 @@ impl Rule for Voip {
             .leads([rtp::rtp_lead()])
             .udp(DISCORD, "Discord", "VOIP", 5)
             .leads(discord::leads())
+            // RFC 4571 framing; libprotoident names RTP over UDP only, nDPI
+            // names both RTP.
+            .tcp(RTP_TCP, "RTP", "VOIP", 200)
+            .leads([rtp::rtp_tcp_lead()])
             .build()
     }
 
@@ -58,6 +63,7 @@ impl Rule for Voip {
                 (sip::matches, SIP),
                 (rtsp::matches, RTSP),
                 (stun::matches_tcp, STUN_TCP),
+                (rtp::matches_rtp_tcp, RTP_TCP),
             ],
         };
         rules
@@ -116,7 +122,7 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 12] = [
+        let seeds: [&[u8]; 13] = [
             b"",
             b"REGISTER ",
             b"SIP/2.0 ",
@@ -129,6 +135,7 @@ mod tests {
             &[0x80, 0],
             &[0x90, 0x60],
             &[0, 1, 0, 70],
+            &[0x04, 0xbc, 0x80, 0x88],
         ];
         fuzz_pack::<Voip>(&seeds);
     }

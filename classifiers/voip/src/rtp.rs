@@ -13,6 +13,12 @@
 //! an even port, RTCP the next odd one). It has a weak priority: any other
 //! rule that matches wins.
 //!
+//! Over TCP (RFC 4571 §2), each RTP packet is preceded by its 16-bit length;
+//! the first frame's length must agree with the first segment (it may carry
+//! a whole number of frames or the start of one), and the header is checked
+//! as above except for the SSRC, which some senders leave zero there. The
+//! framing adds the evidence the even port gives over UDP.
+//!
 //! RTCP: a compound packet is a chain of RTCP packets, each with version 2,
 //! a packet type 192–223 and a length in 32-bit words minus one; the first
 //! is a sender (200) or receiver (201) report (§6.1) whose length covers
@@ -35,8 +41,18 @@ fn size(side: &Side) -> usize {
     (side.first_payload_len as usize).max(side.prefix.len())
 }
 
+/// RTP's version behind the RFC 4571 length.
+pub(crate) fn rtp_tcp_lead() -> Lead {
+    either(&[0x80]).masked(&[0xc0]).at(2)
+}
+
 /// An RTP header filling a datagram of `len` bytes: its SSRC.
 fn rtp(p: &[u8], len: usize) -> Option<u32> {
+    rtp_header(p, len).filter(|&ssrc| ssrc != 0)
+}
+
+/// An RTP header that fits in `len` bytes: its SSRC.
+fn rtp_header(p: &[u8], len: usize) -> Option<u32> {
     let (b0, b1) = (*p.first()?, *p.get(1)?);
     let pt = b1 & 0x7f;
     if b0 >> 6 != 2 || !(pt <= 34 || pt >= 96) {
@@ -47,7 +63,30 @@ fn rtp(p: &[u8], len: usize) -> Option<u32> {
         header += 4 + 4 * usize::from(be_u16(p, header + 2)?);
     }
     let ssrc = be_u32(p, 8)?;
-    (header <= len && ssrc != 0).then_some(ssrc)
+    (header <= len).then_some(ssrc)
+}
+
+/// One direction of RTP over TCP: a framed RTP packet that agrees with the
+/// first segment.
+fn rtp_tcp(side: &Side) -> bool {
+    let p = &side.prefix;
+    let (Some(frame), first) = (be_u16(p, 0), side.first_payload_len as usize) else {
+        return false;
+    };
+    let frame = usize::from(frame);
+    frame >= 12
+        && (first == frame + 2 || (first > frame + 2 && be_u16(p, frame + 2).is_some()))
+        && rtp_header(&p[2..], frame).is_some()
+}
+
+pub(crate) fn matches_rtp_tcp(flow: &FlowView) -> bool {
+    let (c, s) = (&flow.client, &flow.server);
+    match (c.prefix.is_empty(), s.prefix.is_empty()) {
+        (false, false) => rtp_tcp(c) && rtp_tcp(s),
+        (false, true) => rtp_tcp(c) && c.packets >= 2,
+        (true, false) => rtp_tcp(s) && s.packets >= 2,
+        (true, true) => false,
+    }
 }
 
 pub(crate) fn matches_rtp(flow: &FlowView) -> bool {
@@ -168,6 +207,30 @@ pub(crate) mod tests {
             20,
             3
         )));
+    }
+
+    // rtp.pcapng, 172.16.168.24:40252 -> 172.16.168.64:5000 (TCP, 19
+    // packets one way): a 1212-byte frame (PCMA, marker set, SSRC 0), first
+    // 20 of 1214 bytes.
+    const FRAMED: &[u8] =
+        b"\x04\xbc\x80\x88\xc6\x23\x64\x48\xec\xa9\x00\x00\x00\x00\xd5\xd5\xd5\xd5\xd5\xd5";
+
+    #[test]
+    fn rtp_over_tcp() {
+        use flowsieve_sdk::testing::tcp;
+        let mut f = tcp(40252, 5000, FRAMED, b"");
+        f.client.first_payload_len = 1214;
+        f.client.packets = 19;
+        assert!(matches_rtp_tcp(&f));
+        // The length disagrees with the segment; no framing; one packet.
+        f.client.first_payload_len = 1000;
+        assert!(!matches_rtp_tcp(&f));
+        let mut bare = tcp(40252, 5000, PCMA, b"");
+        bare.client.packets = 19;
+        assert!(!matches_rtp_tcp(&bare));
+        let mut once = tcp(40252, 5000, FRAMED, b"");
+        once.client.first_payload_len = 1214;
+        assert!(!matches_rtp_tcp(&once));
     }
 
     // rtsp.pcap: ffmpeg's first RTCP sender report, :9631 -> :5001 (28 bytes).
