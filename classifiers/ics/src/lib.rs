@@ -23,6 +23,7 @@ pub const BACNET: u32 = 5;
 pub const OPC_UA: u32 = 6;
 pub const KNXNET_IP: u32 = 7;
 pub const DNP3: u32 = 8;
+pub const MODBUS_UDP: u32 = 9;
 
 pub struct Ics;
 
@@ -50,6 +51,8 @@ impl Rule for Ics {
             .leads([knxnetip::lead()])
             .tcp(DNP3, "DNP3", "ICS", 5)
             .leads([dnp3::lead()])
+            .udp(MODBUS_UDP, "Modbus_UDP", "ICS", 10)
+            .leads([modbus::lead()])
             .build()
     }
 
@@ -70,6 +73,7 @@ impl Rule for Ics {
                     .map_or(Outcome::NoMatch, |&(_, index)| Outcome::Matched(index))
             }
             Transport::Udp if enip::matches_udp(flow) => Outcome::Matched(ENIP_UDP),
+            Transport::Udp if modbus::matches_udp(flow) => Outcome::Matched(MODBUS_UDP),
             Transport::Udp if bacnet::matches(flow) => Outcome::Matched(BACNET),
             Transport::Udp if knxnetip::matches(flow) => Outcome::Matched(KNXNET_IP),
             Transport::Udp => Outcome::NoMatch,
@@ -96,10 +100,13 @@ mod tests {
     fn dispatches_by_transport() {
         let (q, r) = (modbus::tests::READ, modbus::tests::REPLY);
         assert_eq!(
-            verdict::<Ics>(&tcp(49270, 15020, q, r)),
+            verdict::<Ics>(&tcp(38860, 15020, q, r)),
             Outcome::Matched(MODBUS)
         );
-        assert_eq!(verdict::<Ics>(&udp(49270, 15020, q, r)), Outcome::NoMatch);
+        assert_eq!(
+            verdict::<Ics>(&udp(41115, 15020, q, r)),
+            Outcome::Matched(MODBUS_UDP)
+        );
         let cr = &s7comm::tests::CLIENT[..22];
         assert_eq!(verdict::<Ics>(&tcp(38586, 102, cr, b"")), Outcome::NoMatch);
         assert_eq!(

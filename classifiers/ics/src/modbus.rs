@@ -4,7 +4,9 @@
 //! the PDU, the unit id) then the PDU's function code (1–127; a response
 //! sets bit 7 for an exception). The server answers with the request's
 //! transaction id, unit id and function code. The length must agree with the
-//! segment when the ADU came alone. A lone request needs port 502.
+//! segment when the ADU came alone. A lone request needs port 502. Modbus
+//! over UDP carries the same ADU, one per datagram, whose length must then
+//! be exactly the datagram's.
 
 use flowsieve_sdk::prelude::*;
 
@@ -28,6 +30,16 @@ fn adu(side: &Side) -> Option<(u16, u8, u8)> {
         .flatten()
 }
 
+/// Over UDP: each datagram is exactly one ADU.
+pub(crate) fn matches_udp(flow: &FlowView) -> bool {
+    let exact = |side: &Side| {
+        be_u16(&side.prefix, 4).is_some_and(|n| {
+            usize::from(n) + 6 == (side.first_payload_len as usize).max(side.prefix.len())
+        })
+    };
+    exact(&flow.client) && (flow.server.prefix.is_empty() || exact(&flow.server)) && matches(flow)
+}
+
 pub(crate) fn matches(flow: &FlowView) -> bool {
     let request = adu(&flow.client).filter(|a| known_function(a.2));
     match (request, flow.server.prefix.is_empty()) {
@@ -45,7 +57,7 @@ pub(crate) mod tests {
     use flowsieve_sdk::testing::tcp;
 
     // modbus.pcap (tests/tools/record/modbus.sh): pymodbus client
-    // 127.0.0.1:49270 -> pymodbus server :15020, Read Holding Registers and
+    // 127.0.0.1:38860 -> pymodbus server :15020, Read Holding Registers and
     // its response.
     pub(crate) const READ: &[u8] = b"\x00\x01\x00\x00\x00\x06\x01\x03\x00\x01\x00\x04";
     pub(crate) const REPLY: &[u8] =
@@ -53,12 +65,24 @@ pub(crate) mod tests {
 
     #[test]
     fn modbus() {
-        assert!(matches(&tcp(49270, 15020, READ, REPLY)));
-        assert!(matches(&tcp(49270, 502, READ, b"")));
+        assert!(matches(&tcp(38860, 15020, READ, REPLY)));
+        assert!(matches(&tcp(38860, 502, READ, b"")));
         let mut exception = b"\x00\x01\x00\x00\x00\x03\x01\x83\x02".to_vec();
-        assert!(matches(&tcp(49270, 15020, READ, &exception)));
+        assert!(matches(&tcp(38860, 15020, READ, &exception)));
         exception[0] = 9;
-        assert!(!matches(&tcp(49270, 15020, READ, &exception)));
+        assert!(!matches(&tcp(38860, 15020, READ, &exception)));
+    }
+
+    #[test]
+    fn modbus_udp() {
+        use flowsieve_sdk::testing::udp;
+        // modbus.pcap, pymodbus over UDP, 127.0.0.1:41115 -> :15020: the
+        // same request and response as over TCP.
+        assert!(matches_udp(&udp(41115, 15020, READ, REPLY)));
+        assert!(!matches_udp(&udp(41115, 15020, &READ[..11], REPLY)));
+        let mut two = REPLY.to_vec();
+        two.extend_from_slice(REPLY);
+        assert!(!matches_udp(&udp(41115, 15020, READ, &two)));
     }
 
     #[test]
@@ -67,8 +91,8 @@ pub(crate) mod tests {
         // of s7comm.pcap (03 00 00 16, protocol id 0x0016).
         let mut other = REPLY.to_vec();
         other[7] = 4;
-        assert!(!matches(&tcp(49270, 15020, READ, &other)));
-        assert!(!matches(&tcp(49270, 15020, READ, b"")));
+        assert!(!matches(&tcp(38860, 15020, READ, &other)));
+        assert!(!matches(&tcp(38860, 15020, READ, b"")));
         let cr = b"\x03\x00\x00\x16\x11\xe0\x00\x00\x00\x01\x00\xc1\x02\x01\x00\xc2\x02\x01\x01\xc0\x01\x0a";
         assert!(!matches(&tcp(38586, 102, cr, b"")));
     }
