@@ -9,6 +9,7 @@ mod l2tp;
 mod openvpn;
 mod pptp;
 mod socks;
+mod tinc;
 mod wireguard;
 
 pub const WIREGUARD: u32 = 0;
@@ -19,6 +20,7 @@ pub const L2TP: u32 = 4;
 pub const PPTP: u32 = 5;
 pub const SOCKS4: u32 = 6;
 pub const SOCKS5: u32 = 7;
+pub const TINC: u32 = 8;
 
 pub struct Vpn;
 
@@ -43,6 +45,8 @@ impl Rule for Vpn {
             .leads(socks::socks4_leads())
             .tcp(SOCKS5, "SOCKS5", "Tunnelling", 5)
             .leads(socks::socks5_leads())
+            .tcp(TINC, "Tinc", "Tunnelling", 5)
+            .leads([tinc::lead()])
             .build()
     }
 
@@ -59,6 +63,7 @@ impl Rule for Vpn {
                 (pptp::matches, PPTP),
                 (socks::matches_socks4, SOCKS4),
                 (socks::matches_socks5, SOCKS5),
+                (tinc::matches, TINC),
             ],
         };
         rules
@@ -114,8 +119,9 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 15] = [
+        let seeds: [&[u8]; 16] = [
             &[4, 1],
+            b"0 a 17\n",
             &[5, 1, 0],
             &[5, 2, 0, 2, 5, 1, 0, 3],
             b"",
