@@ -7,6 +7,7 @@ use flowsieve_sdk::prelude::*;
 mod discord;
 mod rtp;
 mod rtsp;
+mod shoutcast;
 mod sip;
 mod stun;
 
@@ -19,6 +20,7 @@ pub const RTCP: u32 = 5;
 pub const RTP: u32 = 6;
 pub const DISCORD: u32 = 7;
 pub const RTP_TCP: u32 = 8;
+pub const SHOUTCAST: u32 = 9;
 
 pub struct Voip;
 
@@ -47,6 +49,8 @@ impl Rule for Voip {
             // names both RTP.
             .tcp(RTP_TCP, "RTP", "VOIP", 200)
             .leads([rtp::rtp_tcp_lead()])
+            .tcp(SHOUTCAST, "Shoutcast", "Streaming", 2)
+            .leads(shoutcast::leads())
             .build()
     }
 
@@ -62,6 +66,7 @@ impl Rule for Voip {
             Transport::Tcp => &[
                 (sip::matches, SIP),
                 (rtsp::matches, RTSP),
+                (shoutcast::matches, SHOUTCAST),
                 (stun::matches_tcp, STUN_TCP),
                 (rtp::matches_rtp_tcp, RTP_TCP),
             ],
@@ -122,7 +127,7 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 13] = [
+        let seeds: [&[u8]; 15] = [
             b"",
             b"REGISTER ",
             b"SIP/2.0 ",
@@ -136,6 +141,8 @@ mod tests {
             &[0x90, 0x60],
             &[0, 1, 0, 70],
             &[0x04, 0xbc, 0x80, 0x88],
+            b"SOURCE /",
+            b"ICY ",
         ];
         fuzz_pack::<Voip>(&seeds);
     }
