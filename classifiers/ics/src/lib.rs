@@ -5,6 +5,7 @@
 
 use flowsieve_sdk::prelude::*;
 
+mod ads;
 mod bacnet;
 mod dnp3;
 mod enip;
@@ -24,6 +25,7 @@ pub const OPC_UA: u32 = 6;
 pub const KNXNET_IP: u32 = 7;
 pub const DNP3: u32 = 8;
 pub const MODBUS_UDP: u32 = 9;
+pub const ADS: u32 = 10;
 
 pub struct Ics;
 
@@ -53,13 +55,16 @@ impl Rule for Ics {
             .leads([dnp3::lead()])
             .udp(MODBUS_UDP, "Modbus_UDP", "ICS", 10)
             .leads([modbus::lead()])
+            .tcp(ADS, "Beckhoff_ADS", "ICS", 5)
+            .leads([ads::lead()])
             .build()
     }
 
     fn classify(flow: &FlowView) -> Outcome {
         match flow.transport {
             Transport::Tcp => {
-                let rules: [(fn(&FlowView) -> bool, u32); 6] = [
+                let rules: [(fn(&FlowView) -> bool, u32); 7] = [
+                    (ads::matches, ADS),
                     (dnp3::matches, DNP3),
                     (s7comm::matches, S7COMM),
                     (enip::matches_tcp, ENIP),
@@ -117,7 +122,7 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 12] = [
+        let seeds: [&[u8]; 13] = [
             b"",
             &[0, 1, 0, 0, 0, 6],
             &[3, 0, 0, 0x16, 0x11, 0xe0],
@@ -130,6 +135,7 @@ mod tests {
             b"HELF",
             &[6, 0x10, 2, 5, 0, 0x1a],
             &[5, 0x64, 5, 0xc0, 0x0a, 0, 1, 0, 0xb1, 0xac],
+            &[0, 0, 0x20, 0, 0, 0, 0x7f, 0, 0, 1, 1, 1, 0x53, 3],
         ];
         fuzz_pack::<Ics>(&seeds);
     }
