@@ -5,10 +5,12 @@
 use flowsieve_sdk::prelude::*;
 
 mod discord;
+mod mpegts;
 mod rtp;
 mod rtsp;
 mod shoutcast;
 mod sip;
+mod srt;
 mod stun;
 
 pub const SIP_UDP: u32 = 0;
@@ -21,6 +23,8 @@ pub const RTP: u32 = 6;
 pub const DISCORD: u32 = 7;
 pub const RTP_TCP: u32 = 8;
 pub const SHOUTCAST: u32 = 9;
+pub const SRT: u32 = 10;
+pub const MPEG_TS: u32 = 11;
 
 pub struct Voip;
 
@@ -51,6 +55,10 @@ impl Rule for Voip {
             .leads([rtp::rtp_tcp_lead()])
             .tcp(SHOUTCAST, "Shoutcast", "Streaming", 2)
             .leads(shoutcast::leads())
+            .udp(SRT, "SRT", "Streaming", 5)
+            .leads([srt::lead()])
+            .udp(MPEG_TS, "MPEG_TS", "Streaming", 20)
+            .leads([mpegts::lead()])
             .build()
     }
 
@@ -60,6 +68,8 @@ impl Rule for Voip {
                 (sip::matches, SIP_UDP),
                 (stun::matches_udp, STUN),
                 (discord::matches, DISCORD),
+                (srt::matches, SRT),
+                (mpegts::matches, MPEG_TS),
                 (rtp::matches_rtcp, RTCP),
                 (rtp::matches_rtp, RTP),
             ],
@@ -127,7 +137,7 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 15] = [
+        let seeds: [&[u8]; 17] = [
             b"",
             b"REGISTER ",
             b"SIP/2.0 ",
@@ -143,6 +153,8 @@ mod tests {
             &[0x04, 0xbc, 0x80, 0x88],
             b"SOURCE /",
             b"ICY ",
+            &[0x80, 0, 0, 0],
+            &[0x47, 0x40, 0x11],
         ];
         fuzz_pack::<Voip>(&seeds);
     }
