@@ -10,6 +10,7 @@ mod openvpn;
 mod pptp;
 mod socks;
 mod tinc;
+mod vtun;
 mod wireguard;
 
 pub const WIREGUARD: u32 = 0;
@@ -21,6 +22,7 @@ pub const PPTP: u32 = 5;
 pub const SOCKS4: u32 = 6;
 pub const SOCKS5: u32 = 7;
 pub const TINC: u32 = 8;
+pub const VTUN: u32 = 9;
 
 pub struct Vpn;
 
@@ -47,6 +49,8 @@ impl Rule for Vpn {
             .leads(socks::socks5_leads())
             .tcp(TINC, "Tinc", "Tunnelling", 5)
             .leads([tinc::lead()])
+            .tcp(VTUN, "VTun", "Tunnelling", 5)
+            .leads(vtun::leads())
             .build()
     }
 
@@ -64,6 +68,7 @@ impl Rule for Vpn {
                 (socks::matches_socks4, SOCKS4),
                 (socks::matches_socks5, SOCKS5),
                 (tinc::matches, TINC),
+                (vtun::matches, VTUN),
             ],
         };
         rules
@@ -119,9 +124,11 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 16] = [
+        let seeds: [&[u8]; 18] = [
             &[4, 1],
             b"0 a 17\n",
+            b"VTUN server ver ",
+            b"HOST: ",
             &[5, 1, 0],
             &[5, 2, 0, 2, 5, 1, 0, 3],
             b"",
