@@ -6,6 +6,7 @@ use flowsieve_sdk::prelude::*;
 
 mod isakmp;
 mod l2tp;
+mod nebula;
 mod openvpn;
 mod pptp;
 mod socks;
@@ -23,6 +24,7 @@ pub const SOCKS4: u32 = 6;
 pub const SOCKS5: u32 = 7;
 pub const TINC: u32 = 8;
 pub const VTUN: u32 = 9;
+pub const NEBULA: u32 = 10;
 
 pub struct Vpn;
 
@@ -51,6 +53,8 @@ impl Rule for Vpn {
             .leads([tinc::lead()])
             .tcp(VTUN, "VTun", "Tunnelling", 5)
             .leads(vtun::leads())
+            .udp(NEBULA, "Nebula", "Tunnelling", 5)
+            .leads([nebula::lead()])
             .build()
     }
 
@@ -61,6 +65,7 @@ impl Rule for Vpn {
                 (openvpn::matches_udp, OPENVPN_UDP),
                 (isakmp::matches, ISAKMP),
                 (l2tp::matches, L2TP),
+                (nebula::matches, NEBULA),
             ],
             Transport::Tcp => &[
                 (openvpn::matches_tcp, OPENVPN),
@@ -124,11 +129,12 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 18] = [
+        let seeds: [&[u8]; 19] = [
             &[4, 1],
             b"0 a 17\n",
             b"VTUN server ver ",
             b"HOST: ",
+            &[0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
             &[5, 1, 0],
             &[5, 2, 0, 2, 5, 1, 0, 3],
             b"",
