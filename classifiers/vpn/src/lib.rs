@@ -13,6 +13,7 @@ mod socks;
 mod tinc;
 mod vtun;
 mod wireguard;
+mod yggdrasil;
 
 pub const WIREGUARD: u32 = 0;
 pub const OPENVPN_UDP: u32 = 1;
@@ -25,6 +26,7 @@ pub const SOCKS5: u32 = 7;
 pub const TINC: u32 = 8;
 pub const VTUN: u32 = 9;
 pub const NEBULA: u32 = 10;
+pub const YGGDRASIL: u32 = 11;
 
 pub struct Vpn;
 
@@ -55,6 +57,8 @@ impl Rule for Vpn {
             .leads(vtun::leads())
             .udp(NEBULA, "Nebula", "Tunnelling", 5)
             .leads([nebula::lead()])
+            .tcp(YGGDRASIL, "Yggdrasil", "Tunnelling", 5)
+            .leads([yggdrasil::lead()])
             .build()
     }
 
@@ -74,6 +78,7 @@ impl Rule for Vpn {
                 (socks::matches_socks5, SOCKS5),
                 (tinc::matches, TINC),
                 (vtun::matches, VTUN),
+                (yggdrasil::matches, YGGDRASIL),
             ],
         };
         rules
@@ -129,11 +134,12 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 19] = [
+        let seeds: [&[u8]; 20] = [
             &[4, 1],
             b"0 a 17\n",
             b"VTUN server ver ",
             b"HOST: ",
+            b"meta\x00\x04",
             &[0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
             &[5, 1, 0],
             &[5, 2, 0, 2, 5, 1, 0, 3],
