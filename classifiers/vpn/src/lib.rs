@@ -4,6 +4,7 @@
 
 use flowsieve_sdk::prelude::*;
 
+mod fastd;
 mod isakmp;
 mod l2tp;
 mod nebula;
@@ -27,6 +28,7 @@ pub const TINC: u32 = 8;
 pub const VTUN: u32 = 9;
 pub const NEBULA: u32 = 10;
 pub const YGGDRASIL: u32 = 11;
+pub const FASTD: u32 = 12;
 
 pub struct Vpn;
 
@@ -59,6 +61,8 @@ impl Rule for Vpn {
             .leads([nebula::lead()])
             .tcp(YGGDRASIL, "Yggdrasil", "Tunnelling", 5)
             .leads([yggdrasil::lead()])
+            .udp(FASTD, "fastd", "Tunnelling", 5)
+            .leads([fastd::lead()])
             .build()
     }
 
@@ -70,6 +74,7 @@ impl Rule for Vpn {
                 (isakmp::matches, ISAKMP),
                 (l2tp::matches, L2TP),
                 (nebula::matches, NEBULA),
+                (fastd::matches, FASTD),
             ],
             Transport::Tcp => &[
                 (openvpn::matches_tcp, OPENVPN),
@@ -134,12 +139,13 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 20] = [
+        let seeds: [&[u8]; 21] = [
             &[4, 1],
             b"0 a 17\n",
             b"VTUN server ver ",
             b"HOST: ",
             b"meta\x00\x04",
+            &[1, 0, 0, 0x94, 0, 0, 1, 0, 1],
             &[0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
             &[5, 1, 0],
             &[5, 2, 0, 2, 5, 1, 0, 3],
