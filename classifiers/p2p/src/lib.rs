@@ -1,4 +1,5 @@
-//! flowsieve's built-in `p2p` pack: peer-to-peer file sharing, each rule
+//! flowsieve's built-in `p2p` pack: peer-to-peer file sharing and the LAN
+//! discovery of peer-to-peer clients, each rule
 //! written from its own specification (see the module of each rule). Names
 //! and categories are libprotoident's.
 
@@ -6,9 +7,12 @@ use flowsieve_sdk::prelude::*;
 
 mod bittorrent;
 mod bittorrent_udp;
+mod lansync;
 
 pub const BITTORRENT: u32 = 0;
 pub const BITTORRENT_UDP: u32 = 1;
+pub const LANSYNC_UDP: u32 = 2;
+pub const SPOTIFY_BROADCAST: u32 = 3;
 
 pub struct P2p;
 
@@ -19,6 +23,12 @@ impl Rule for P2p {
             .leads([either(bittorrent::HANDSHAKE)])
             .udp(BITTORRENT_UDP, "BitTorrent_UDP", "P2P", 5)
             .leads(bittorrent_udp::leads())
+            // The LAN discovery of two peer-to-peer clients (Dropbox LAN
+            // Sync, Spotify), in libprotoident's Broadcast category.
+            .udp(LANSYNC_UDP, "LanSync_UDP", "Broadcast", 5)
+            .leads([client(lansync::LANSYNC)])
+            .udp(SPOTIFY_BROADCAST, "SpotifyBroadcast", "Broadcast", 5)
+            .leads([client(lansync::SPOTIFY)])
             .build()
     }
 
@@ -26,6 +36,8 @@ impl Rule for P2p {
         match flow.transport {
             Transport::Tcp if bittorrent::matches(flow) => Outcome::Matched(BITTORRENT),
             Transport::Udp if bittorrent_udp::matches(flow) => Outcome::Matched(BITTORRENT_UDP),
+            Transport::Udp if lansync::matches_lansync(flow) => Outcome::Matched(LANSYNC_UDP),
+            Transport::Udp if lansync::matches_spotify(flow) => Outcome::Matched(SPOTIFY_BROADCAST),
             _ => Outcome::NoMatch,
         }
     }
@@ -71,7 +83,7 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 7] = [
+        let seeds: [&[u8]; 9] = [
             b"",
             bittorrent::HANDSHAKE,
             b"d1:ad2:id20:",
@@ -79,6 +91,8 @@ mod tests {
             &[0x41, 0],
             &[0x21, 2],
             &bittorrent_udp::TRACKER_MAGIC,
+            lansync::LANSYNC,
+            lansync::SPOTIFY,
         ];
         fuzz_pack::<P2p>(&seeds);
     }
