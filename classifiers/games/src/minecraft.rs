@@ -85,7 +85,7 @@ fn server_packet(p: &[u8]) -> bool {
     let Some((len, n)) = varint(p) else {
         return false;
     };
-    len >= 1 && len <= 0x20_0000 && p.get(n).is_some_and(|&id| id <= 3)
+    (1..=0x20_0000).contains(&len) && p.get(n).is_some_and(|&id| id <= 3)
 }
 
 pub(crate) fn classify(flow: &FlowView) -> Verdict {

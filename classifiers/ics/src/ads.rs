@@ -24,16 +24,31 @@ fn le_u32(p: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(p.get(at..at + 4)?.try_into().ok()?))
 }
 
-/// An AMS packet with `flags`: (target, source, command, invoke id).
-fn packet(p: &[u8], flags: u8) -> Option<(&[u8], &[u8], u8, &[u8])> {
+/// The fields of an AMS header that a response must mirror.
+struct Ams<'a> {
+    target: &'a [u8],
+    source: &'a [u8],
+    command: u8,
+    invoke: &'a [u8],
+}
+
+/// An AMS packet with `flags`.
+fn packet(p: &[u8], flags: u8) -> Option<Ams<'_>> {
     let tcp_len = le_u32(p, 2)?;
     let ok = p.get(..2)? == [0, 0]
         && tcp_len >= 32
         && le_u32(p, 26)?.checked_add(32) == Some(tcp_len)
         && *p.get(22)? <= 9
         && p.get(23..26)? == [0, flags, 0];
-    ok.then(|| Some((&p[6..14], &p[14..22], p[22], p.get(34..38)?)))
-        .flatten()
+    ok.then(|| {
+        Some(Ams {
+            target: &p[6..14],
+            source: &p[14..22],
+            command: p[22],
+            invoke: p.get(34..38)?,
+        })
+    })
+    .flatten()
 }
 
 pub(crate) fn matches(flow: &FlowView) -> bool {
@@ -43,8 +58,12 @@ pub(crate) fn matches(flow: &FlowView) -> bool {
     if flow.server.prefix.is_empty() {
         return flow.server_port == 48898;
     }
-    packet(&flow.server.prefix, 5)
-        .is_some_and(|res| res.0 == req.1 && res.1 == req.0 && res.2 == req.2 && res.3 == req.3)
+    packet(&flow.server.prefix, 5).is_some_and(|res| {
+        res.target == req.source
+            && res.source == req.target
+            && res.command == req.command
+            && res.invoke == req.invoke
+    })
 }
 
 #[cfg(test)]

@@ -27,6 +27,9 @@ pub const DNP3: u32 = 8;
 pub const MODBUS_UDP: u32 = 9;
 pub const ADS: u32 = 10;
 
+/// A rule's matcher and the index it names.
+type Matcher = (fn(&FlowView) -> bool, u32);
+
 pub struct Ics;
 
 impl Rule for Ics {
@@ -63,7 +66,7 @@ impl Rule for Ics {
     fn classify(flow: &FlowView) -> Outcome {
         match flow.transport {
             Transport::Tcp => {
-                let rules: [(fn(&FlowView) -> bool, u32); 7] = [
+                let rules: [Matcher; 7] = [
                     (ads::matches, ADS),
                     (dnp3::matches, DNP3),
                     (s7comm::matches, S7COMM),

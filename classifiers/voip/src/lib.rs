@@ -26,6 +26,9 @@ pub const SHOUTCAST: u32 = 9;
 pub const SRT: u32 = 10;
 pub const MPEG_TS: u32 = 11;
 
+/// A rule's matcher and the index it names.
+type Matcher = (fn(&FlowView) -> bool, u32);
+
 pub struct Voip;
 
 impl Rule for Voip {
@@ -63,7 +66,7 @@ impl Rule for Voip {
     }
 
     fn classify(flow: &FlowView) -> Outcome {
-        let rules: &[(fn(&FlowView) -> bool, u32)] = match flow.transport {
+        let rules: &[Matcher] = match flow.transport {
             Transport::Udp => &[
                 (sip::matches, SIP_UDP),
                 (stun::matches_udp, STUN),

@@ -30,6 +30,9 @@ pub const NEBULA: u32 = 10;
 pub const YGGDRASIL: u32 = 11;
 pub const FASTD: u32 = 12;
 
+/// A rule's matcher and the index it names.
+type Matcher = (fn(&FlowView) -> bool, u32);
+
 pub struct Vpn;
 
 impl Rule for Vpn {
@@ -67,7 +70,7 @@ impl Rule for Vpn {
     }
 
     fn classify(flow: &FlowView) -> Outcome {
-        let rules: &[(fn(&FlowView) -> bool, u32)] = match flow.transport {
+        let rules: &[Matcher] = match flow.transport {
             Transport::Udp => &[
                 (wireguard::matches, WIREGUARD),
                 (openvpn::matches_udp, OPENVPN_UDP),
