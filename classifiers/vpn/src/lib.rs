@@ -7,6 +7,7 @@ use flowsieve_sdk::prelude::*;
 mod fastd;
 mod isakmp;
 mod l2tp;
+mod n2n;
 mod nebula;
 mod openvpn;
 mod pptp;
@@ -29,6 +30,7 @@ pub const VTUN: u32 = 9;
 pub const NEBULA: u32 = 10;
 pub const YGGDRASIL: u32 = 11;
 pub const FASTD: u32 = 12;
+pub const N2N: u32 = 13;
 
 /// A rule's matcher and the index it names.
 type Matcher = (fn(&FlowView) -> bool, u32);
@@ -66,6 +68,8 @@ impl Rule for Vpn {
             .leads([yggdrasil::lead()])
             .udp(FASTD, "fastd", "Tunnelling", 5)
             .leads([fastd::lead()])
+            .udp(N2N, "N2N", "Tunnelling", 5)
+            .leads([n2n::lead()])
             .build()
     }
 
@@ -78,6 +82,7 @@ impl Rule for Vpn {
                 (l2tp::matches, L2TP),
                 (nebula::matches, NEBULA),
                 (fastd::matches, FASTD),
+                (n2n::matches, N2N),
             ],
             Transport::Tcp => &[
                 (openvpn::matches_tcp, OPENVPN),
@@ -142,13 +147,14 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 21] = [
+        let seeds: [&[u8]; 22] = [
             &[4, 1],
             b"0 a 17\n",
             b"VTUN server ver ",
             b"HOST: ",
             b"meta\x00\x04",
             &[1, 0, 0, 0x94, 0, 0, 1, 0, 1],
+            b"\x01\x01\x00\x00flowsieve\x00",
             &[0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
             &[5, 1, 0],
             &[5, 2, 0, 2, 5, 1, 0, 3],
