@@ -6,6 +6,7 @@ use flowsieve_sdk::prelude::*;
 
 mod discord;
 mod mpegts;
+mod mumble;
 mod rtp;
 mod rtsp;
 mod shoutcast;
@@ -25,6 +26,7 @@ pub const RTP_TCP: u32 = 8;
 pub const SHOUTCAST: u32 = 9;
 pub const SRT: u32 = 10;
 pub const MPEG_TS: u32 = 11;
+pub const MUMBLE: u32 = 12;
 
 /// A rule's matcher and the index it names.
 type Matcher = (fn(&FlowView) -> bool, u32);
@@ -62,6 +64,8 @@ impl Rule for Voip {
             .leads([srt::lead()])
             .udp(MPEG_TS, "MPEG_TS", "Streaming", 20)
             .leads([mpegts::lead()])
+            .udp(MUMBLE, "Mumble", "VOIP", 5)
+            .leads([mumble::lead()])
             .build()
     }
 
@@ -73,6 +77,7 @@ impl Rule for Voip {
                 (discord::matches, DISCORD),
                 (srt::matches, SRT),
                 (mpegts::matches, MPEG_TS),
+                (mumble::matches, MUMBLE),
                 (rtp::matches_rtcp, RTCP),
                 (rtp::matches_rtp, RTP),
             ],
@@ -140,7 +145,7 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 17] = [
+        let seeds: [&[u8]; 18] = [
             b"",
             b"REGISTER ",
             b"SIP/2.0 ",
@@ -158,6 +163,7 @@ mod tests {
             b"ICY ",
             &[0x80, 0, 0, 0],
             &[0x47, 0x40, 0x11],
+            &[0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8],
         ];
         fuzz_pack::<Voip>(&seeds);
     }
