@@ -9,6 +9,7 @@ mod mpegts;
 mod mumble;
 mod rtp;
 mod rtsp;
+mod sap;
 mod shoutcast;
 mod sip;
 mod srt;
@@ -27,6 +28,7 @@ pub const SHOUTCAST: u32 = 9;
 pub const SRT: u32 = 10;
 pub const MPEG_TS: u32 = 11;
 pub const MUMBLE: u32 = 12;
+pub const SAP_SDP: u32 = 13;
 
 /// A rule's matcher and the index it names.
 type Matcher = (fn(&FlowView) -> bool, u32);
@@ -66,6 +68,8 @@ impl Rule for Voip {
             .leads([mpegts::lead()])
             .udp(MUMBLE, "Mumble", "VOIP", 5)
             .leads([mumble::lead()])
+            .udp(SAP_SDP, "SAP_SDP", "Streaming", 5)
+            .leads([sap::lead()])
             .build()
     }
 
@@ -78,6 +82,7 @@ impl Rule for Voip {
                 (srt::matches, SRT),
                 (mpegts::matches, MPEG_TS),
                 (mumble::matches, MUMBLE),
+                (sap::matches, SAP_SDP),
                 (rtp::matches_rtcp, RTCP),
                 (rtp::matches_rtp, RTP),
             ],
@@ -145,7 +150,7 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 18] = [
+        let seeds: [&[u8]; 19] = [
             b"",
             b"REGISTER ",
             b"SIP/2.0 ",
@@ -164,6 +169,7 @@ mod tests {
             &[0x80, 0, 0, 0],
             &[0x47, 0x40, 0x11],
             &[0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8],
+            b"\x20\x00\x48\x5b\x7f\x00\x00\x01application/sdp\x00",
         ];
         fuzz_pack::<Voip>(&seeds);
     }
