@@ -69,8 +69,14 @@ pub(crate) mod tests {
 
     #[test]
     fn quake() {
-        assert!(matches(&udp(60892, 27960, GETINFO, INFO)));
-        assert!(matches(&udp(60892, 27960, GETINFO, b"")));
+        assert!(
+            matches(&udp(60892, 27960, GETINFO, INFO))
+                && crate::offered(crate::QUAKE, &udp(60892, 27960, GETINFO, INFO))
+        );
+        assert!(
+            matches(&udp(60892, 27960, GETINFO, b""))
+                && crate::offered(crate::QUAKE, &udp(60892, 27960, GETINFO, b""))
+        );
     }
 
     #[test]

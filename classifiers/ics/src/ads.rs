@@ -79,8 +79,14 @@ mod tests {
 
     #[test]
     fn ads() {
-        assert!(matches(&tcp(33710, 48898, REQUEST, RESPONSE)));
-        assert!(matches(&tcp(33710, 48898, REQUEST, b"")));
+        assert!(
+            matches(&tcp(33710, 48898, REQUEST, RESPONSE))
+                && crate::offered(crate::ADS, &tcp(33710, 48898, REQUEST, RESPONSE))
+        );
+        assert!(
+            matches(&tcp(33710, 48898, REQUEST, b""))
+                && crate::offered(crate::ADS, &tcp(33710, 48898, REQUEST, b""))
+        );
     }
 
     #[test]

@@ -52,8 +52,14 @@ mod tests {
 
     #[test]
     fn bacnet() {
-        assert!(matches(&udp(47809, 47808, READ, ACK)));
-        assert!(matches(&udp(47809, 47809, WHO_IS, b"")));
+        assert!(
+            matches(&udp(47809, 47808, READ, ACK))
+                && crate::offered(crate::BACNET, &udp(47809, 47808, READ, ACK))
+        );
+        assert!(
+            matches(&udp(47809, 47809, WHO_IS, b""))
+                && crate::offered(crate::BACNET, &udp(47809, 47809, WHO_IS, b""))
+        );
     }
 
     #[test]

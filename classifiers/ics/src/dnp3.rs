@@ -59,8 +59,14 @@ mod tests {
 
     #[test]
     fn dnp3() {
-        assert!(matches(&tcp(34420, 20001, MASTER, OUTSTATION)));
-        assert!(matches(&tcp(34420, 20000, MASTER, b"")));
+        assert!(
+            matches(&tcp(34420, 20001, MASTER, OUTSTATION))
+                && crate::offered(crate::DNP3, &tcp(34420, 20001, MASTER, OUTSTATION))
+        );
+        assert!(
+            matches(&tcp(34420, 20000, MASTER, b""))
+                && crate::offered(crate::DNP3, &tcp(34420, 20000, MASTER, b""))
+        );
     }
 
     #[test]

@@ -81,11 +81,17 @@ mod tests {
 
     #[test]
     fn enip() {
-        assert!(matches_tcp(&tcp(52554, 44818, REGISTER, REGISTERED)));
-        assert!(matches_tcp(&tcp(52554, 44818, REGISTER, b"")));
+        assert!(
+            matches_tcp(&tcp(52554, 44818, REGISTER, REGISTERED))
+                && crate::offered(crate::ENIP, &tcp(52554, 44818, REGISTER, REGISTERED))
+        );
+        assert!(
+            matches_tcp(&tcp(52554, 44818, REGISTER, b""))
+                && crate::offered(crate::ENIP, &tcp(52554, 44818, REGISTER, b""))
+        );
         let mut reply = udp(54586, 44818, LIST, IDENTITY);
         reply.server.first_payload_len = 84;
-        assert!(matches_udp(&reply));
+        assert!(matches_udp(&reply) && crate::offered(crate::ENIP_UDP, &reply));
     }
 
     #[test]

@@ -83,9 +83,21 @@ mod tests {
 
     #[test]
     fn iec104() {
-        assert!(matches(&tcp(51112, 12404, CLIENT, SERVER)));
-        assert!(matches(&tcp(51112, 12404, &CLIENT[..6], &SERVER[..6])));
-        assert!(matches(&tcp(51112, 2404, &CLIENT[..6], b"")));
+        assert!(
+            matches(&tcp(51112, 12404, CLIENT, SERVER))
+                && crate::offered(crate::IEC104, &tcp(51112, 12404, CLIENT, SERVER))
+        );
+        assert!(
+            matches(&tcp(51112, 12404, &CLIENT[..6], &SERVER[..6]))
+                && crate::offered(
+                    crate::IEC104,
+                    &tcp(51112, 12404, &CLIENT[..6], &SERVER[..6])
+                )
+        );
+        assert!(
+            matches(&tcp(51112, 2404, &CLIENT[..6], b""))
+                && crate::offered(crate::IEC104, &tcp(51112, 2404, &CLIENT[..6], b""))
+        );
     }
 
     #[test]

@@ -48,8 +48,14 @@ mod tests {
 
     #[test]
     fn knxnetip() {
-        assert!(matches(&udp(57215, 3671, CONNECT, CONNECTED)));
-        assert!(matches(&udp(57215, 3671, CONNECT, b"")));
+        assert!(
+            matches(&udp(57215, 3671, CONNECT, CONNECTED))
+                && crate::offered(crate::KNXNET_IP, &udp(57215, 3671, CONNECT, CONNECTED))
+        );
+        assert!(
+            matches(&udp(57215, 3671, CONNECT, b""))
+                && crate::offered(crate::KNXNET_IP, &udp(57215, 3671, CONNECT, b""))
+        );
     }
 
     #[test]

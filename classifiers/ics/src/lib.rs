@@ -89,6 +89,13 @@ impl Rule for Ics {
     }
 }
 
+/// Test helper: whether the host would offer `flow` to this pack for `rule`
+/// (transport, ports, leads); every positive case of a rule checks it.
+#[cfg(test)]
+pub(crate) fn offered(rule: u32, flow: &FlowView) -> bool {
+    flowsieve_sdk::leads::host_offers(&Ics::manifest().rules[rule as usize], flow)
+}
+
 flowsieve_sdk::export_rule!(Ics);
 
 #[cfg(test)]

@@ -65,10 +65,19 @@ pub(crate) mod tests {
 
     #[test]
     fn modbus() {
-        assert!(matches(&tcp(38860, 15020, READ, REPLY)));
-        assert!(matches(&tcp(38860, 502, READ, b"")));
+        assert!(
+            matches(&tcp(38860, 15020, READ, REPLY))
+                && crate::offered(crate::MODBUS, &tcp(38860, 15020, READ, REPLY))
+        );
+        assert!(
+            matches(&tcp(38860, 502, READ, b""))
+                && crate::offered(crate::MODBUS, &tcp(38860, 502, READ, b""))
+        );
         let mut exception = b"\x00\x01\x00\x00\x00\x03\x01\x83\x02".to_vec();
-        assert!(matches(&tcp(38860, 15020, READ, &exception)));
+        assert!(
+            matches(&tcp(38860, 15020, READ, &exception))
+                && crate::offered(crate::MODBUS, &tcp(38860, 15020, READ, &exception))
+        );
         exception[0] = 9;
         assert!(!matches(&tcp(38860, 15020, READ, &exception)));
     }
@@ -78,7 +87,10 @@ pub(crate) mod tests {
         use flowsieve_sdk::testing::udp;
         // modbus.pcap, pymodbus over UDP, 127.0.0.1:41115 -> :15020: the
         // same request and response as over TCP.
-        assert!(matches_udp(&udp(41115, 15020, READ, REPLY)));
+        assert!(
+            matches_udp(&udp(41115, 15020, READ, REPLY))
+                && crate::offered(crate::MODBUS_UDP, &udp(41115, 15020, READ, REPLY))
+        );
         assert!(!matches_udp(&udp(41115, 15020, &READ[..11], REPLY)));
         let mut two = REPLY.to_vec();
         two.extend_from_slice(REPLY);

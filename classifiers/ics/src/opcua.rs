@@ -47,8 +47,14 @@ mod tests {
 
     #[test]
     fn opcua() {
-        assert!(matches(&tcp(34282, 14840, HELLO, ACK)));
-        assert!(matches(&tcp(34282, 4840, HELLO, b"")));
+        assert!(
+            matches(&tcp(34282, 14840, HELLO, ACK))
+                && crate::offered(crate::OPC_UA, &tcp(34282, 14840, HELLO, ACK))
+        );
+        assert!(
+            matches(&tcp(34282, 4840, HELLO, b""))
+                && crate::offered(crate::OPC_UA, &tcp(34282, 4840, HELLO, b""))
+        );
     }
 
     #[test]

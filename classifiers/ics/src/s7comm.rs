@@ -93,11 +93,26 @@ pub(crate) mod tests {
 
     #[test]
     fn s7comm() {
-        assert!(matches(&tcp(38586, 102, CLIENT, SERVER)));
-        assert!(matches(&tcp(38586, 102, CLIENT, &SERVER[..22])));
-        assert!(matches(&tcp(38586, 102, CLIENT, b"")));
+        assert!(
+            matches(&tcp(38586, 102, CLIENT, SERVER))
+                && crate::offered(crate::S7COMM, &tcp(38586, 102, CLIENT, SERVER))
+        );
+        assert!(
+            matches(&tcp(38586, 102, CLIENT, &SERVER[..22]))
+                && crate::offered(crate::S7COMM, &tcp(38586, 102, CLIENT, &SERVER[..22]))
+        );
+        assert!(
+            matches(&tcp(38586, 102, CLIENT, b""))
+                && crate::offered(crate::S7COMM, &tcp(38586, 102, CLIENT, b""))
+        );
         // The first offer: only the CR and the CC, both with S7 TSAPs.
-        assert!(matches(&tcp(38586, 102, &CLIENT[..22], &SERVER[..22])));
+        assert!(
+            matches(&tcp(38586, 102, &CLIENT[..22], &SERVER[..22]))
+                && crate::offered(
+                    crate::S7COMM,
+                    &tcp(38586, 102, &CLIENT[..22], &SERVER[..22])
+                )
+        );
     }
 
     #[test]

@@ -44,16 +44,20 @@ pub(crate) mod tests {
 
     #[test]
     fn bittorrent() {
-        assert!(matches(&tcp(52887, 53137, CLIENT, SERVER)));
+        assert!(
+            matches(&tcp(52887, 53137, CLIENT, SERVER))
+                && crate::offered(crate::BITTORRENT, &tcp(52887, 53137, CLIENT, SERVER))
+        );
         // bittorrent.pcap, 192.168.1.3:52888 -> 82.58.216.115:38305: the
         // server's handshake is not in the capture, its stream starts
         // mid-message ("4:ipv4…", an extended handshake).
-        assert!(matches(&tcp(
-            52888,
-            38305,
-            CLIENT,
-            b"4:ipv44:R\xd8s12:complete_ago"
-        )));
+        assert!(
+            matches(&tcp(52888, 38305, CLIENT, b"4:ipv44:R\xd8s12:complete_ago"))
+                && crate::offered(
+                    crate::BITTORRENT,
+                    &tcp(52888, 38305, CLIENT, b"4:ipv44:R\xd8s12:complete_ago")
+                )
+        );
     }
 
     #[test]

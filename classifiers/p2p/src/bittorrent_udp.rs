@@ -134,21 +134,44 @@ pub(crate) mod tests {
 
     #[test]
     fn utp() {
-        assert!(matches(&udp(49861, 33333, SYN, STATE)));
-        assert!(matches(&udp(49861, 33333, SYN, b"")));
-        assert!(matches(&with_len(
-            udp(64969, 40959, GET_PEERS, STATE_EXT),
-            104,
-            30
-        )));
+        assert!(
+            matches(&udp(49861, 33333, SYN, STATE))
+                && crate::offered(crate::BITTORRENT_UDP, &udp(49861, 33333, SYN, STATE))
+        );
+        assert!(
+            matches(&udp(49861, 33333, SYN, b""))
+                && crate::offered(crate::BITTORRENT_UDP, &udp(49861, 33333, SYN, b""))
+        );
+        assert!(
+            matches(&with_len(udp(64969, 40959, GET_PEERS, STATE_EXT), 104, 30))
+                && crate::offered(
+                    crate::BITTORRENT_UDP,
+                    &with_len(udp(64969, 40959, GET_PEERS, STATE_EXT), 104, 30)
+                )
+        );
     }
 
     #[test]
     fn dht_and_tracker() {
-        assert!(matches(&udp(16891, 16881, PING, PONG)));
-        assert!(matches(&udp(16891, 16881, PING, b"")));
-        assert!(matches(&udp(16881, 16969, CONNECT, CONNECTED)));
-        assert!(matches(&udp(16881, 16969, CONNECT, b"")));
+        assert!(
+            matches(&udp(16891, 16881, PING, PONG))
+                && crate::offered(crate::BITTORRENT_UDP, &udp(16891, 16881, PING, PONG))
+        );
+        assert!(
+            matches(&udp(16891, 16881, PING, b""))
+                && crate::offered(crate::BITTORRENT_UDP, &udp(16891, 16881, PING, b""))
+        );
+        assert!(
+            matches(&udp(16881, 16969, CONNECT, CONNECTED))
+                && crate::offered(
+                    crate::BITTORRENT_UDP,
+                    &udp(16881, 16969, CONNECT, CONNECTED)
+                )
+        );
+        assert!(
+            matches(&udp(16881, 16969, CONNECT, b""))
+                && crate::offered(crate::BITTORRENT_UDP, &udp(16881, 16969, CONNECT, b""))
+        );
     }
 
     #[test]

@@ -41,8 +41,14 @@ mod tests {
 
     #[test]
     fn broadcasts() {
-        assert!(matches_lansync(&udp(17500, 17500, DROPBOX, b"")));
-        assert!(matches_spotify(&udp(57621, 57621, SPOT, b"")));
+        assert!(
+            matches_lansync(&udp(17500, 17500, DROPBOX, b""))
+                && crate::offered(crate::LANSYNC_UDP, &udp(17500, 17500, DROPBOX, b""))
+        );
+        assert!(
+            matches_spotify(&udp(57621, 57621, SPOT, b""))
+                && crate::offered(crate::SPOTIFY_BROADCAST, &udp(57621, 57621, SPOT, b""))
+        );
     }
 
     #[test]

@@ -64,13 +64,17 @@ mod tests {
 
     #[test]
     fn discord() {
-        assert!(matches(&udp(
-            54234,
-            50003,
-            &sized(REQUEST),
-            &sized(RESPONSE)
-        )));
-        assert!(matches(&udp(54234, 50003, &sized(REQUEST), b"")));
+        assert!(
+            matches(&udp(54234, 50003, &sized(REQUEST), &sized(RESPONSE)))
+                && crate::offered(
+                    crate::DISCORD,
+                    &udp(54234, 50003, &sized(REQUEST), &sized(RESPONSE))
+                )
+        );
+        assert!(
+            matches(&udp(54234, 50003, &sized(REQUEST), b""))
+                && crate::offered(crate::DISCORD, &udp(54234, 50003, &sized(REQUEST), b""))
+        );
     }
 
     #[test]

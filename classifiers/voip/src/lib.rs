@@ -101,6 +101,13 @@ impl Rule for Voip {
     }
 }
 
+/// Test helper: whether the host would offer `flow` to this pack for `rule`
+/// (transport, ports, leads); every positive case of a rule checks it.
+#[cfg(test)]
+pub(crate) fn offered(rule: u32, flow: &FlowView) -> bool {
+    flowsieve_sdk::leads::host_offers(&Voip::manifest().rules[rule as usize], flow)
+}
+
 flowsieve_sdk::export_rule!(Voip);
 
 #[cfg(test)]

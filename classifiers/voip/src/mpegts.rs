@@ -57,7 +57,7 @@ mod tests {
     fn mpegts() {
         let mut f = udp(56210, 19002, &datagram(), b"");
         f.client.first_payload_len = 1316;
-        assert!(matches(&f));
+        assert!(matches(&f) && crate::offered(crate::MPEG_TS, &f));
     }
 
     #[test]

@@ -47,8 +47,14 @@ mod tests {
 
     #[test]
     fn mumble() {
-        assert!(matches(&udp(43047, 16464, PING, PONG)));
-        assert!(matches(&udp(43047, 64738, PING, PONG)));
+        assert!(
+            matches(&udp(43047, 16464, PING, PONG))
+                && crate::offered(crate::MUMBLE, &udp(43047, 16464, PING, PONG))
+        );
+        assert!(
+            matches(&udp(43047, 64738, PING, PONG))
+                && crate::offered(crate::MUMBLE, &udp(43047, 64738, PING, PONG))
+        );
     }
 
     #[test]

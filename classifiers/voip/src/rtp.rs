@@ -174,17 +174,22 @@ pub(crate) mod tests {
 
     #[test]
     fn rtp_streams() {
-        assert!(matches_rtp(&sized(PCMA, 172, 9)));
+        assert!(
+            matches_rtp(&sized(PCMA, 172, 9)) && crate::offered(crate::RTP, &sized(PCMA, 172, 9))
+        );
         let mut video = sized(H263, 1444, 15);
         video.client_port = 6000;
         video.server_port = 6000;
-        assert!(matches_rtp(&video));
+        assert!(matches_rtp(&video) && crate::offered(crate::RTP, &video));
         let mut pcmu = sized(PCMU, 182, 130);
         pcmu.client_port = 9630;
         pcmu.server_port = 5000;
-        assert!(matches_rtp(&pcmu));
+        assert!(matches_rtp(&pcmu) && crate::offered(crate::RTP, &pcmu));
         // Both directions, different SSRCs.
-        assert!(matches_rtp(&udp(30000, 40392, PCMA, PCMU)));
+        assert!(
+            matches_rtp(&udp(30000, 40392, PCMA, PCMU))
+                && crate::offered(crate::RTP, &udp(30000, 40392, PCMA, PCMU))
+        );
     }
 
     #[test]
@@ -221,7 +226,7 @@ pub(crate) mod tests {
         let mut f = tcp(40252, 5000, FRAMED, b"");
         f.client.first_payload_len = 1214;
         f.client.packets = 19;
-        assert!(matches_rtp_tcp(&f));
+        assert!(matches_rtp_tcp(&f) && crate::offered(crate::RTP_TCP, &f));
         // The length disagrees with the segment; no framing; one packet.
         f.client.first_payload_len = 1000;
         assert!(!matches_rtp_tcp(&f));
@@ -241,9 +246,15 @@ pub(crate) mod tests {
 
     #[test]
     fn rtcp_reports() {
-        assert!(matches_rtcp(&sized(SR, 28, 1)));
-        assert!(matches_rtcp(&sized(COMPOUND, 104, 1)));
-        assert!(matches_rtcp(&udp(9631, 5001, SR, COMPOUND)));
+        assert!(matches_rtcp(&sized(SR, 28, 1)) && crate::offered(crate::RTCP, &sized(SR, 28, 1)));
+        assert!(
+            matches_rtcp(&sized(COMPOUND, 104, 1))
+                && crate::offered(crate::RTCP, &sized(COMPOUND, 104, 1))
+        );
+        assert!(
+            matches_rtcp(&udp(9631, 5001, SR, COMPOUND))
+                && crate::offered(crate::RTCP, &udp(9631, 5001, SR, COMPOUND))
+        );
     }
 
     #[test]

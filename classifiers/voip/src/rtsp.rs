@@ -76,8 +76,14 @@ mod tests {
 
     #[test]
     fn rtsp() {
-        assert!(matches(&tcp(57820, 18554, OPTIONS, OK)));
-        assert!(matches(&tcp(57820, 554, OPTIONS, b"")));
+        assert!(
+            matches(&tcp(57820, 18554, OPTIONS, OK))
+                && crate::offered(crate::RTSP, &tcp(57820, 18554, OPTIONS, OK))
+        );
+        assert!(
+            matches(&tcp(57820, 554, OPTIONS, b""))
+                && crate::offered(crate::RTSP, &tcp(57820, 554, OPTIONS, b""))
+        );
     }
 
     #[test]

@@ -49,10 +49,16 @@ mod tests {
 
     #[test]
     fn sap() {
-        assert!(matches(&udp(46379, 9875, ANNOUNCE, b"")));
+        assert!(
+            matches(&udp(46379, 9875, ANNOUNCE, b""))
+                && crate::offered(crate::SAP_SDP, &udp(46379, 9875, ANNOUNCE, b""))
+        );
         // The payload type is optional.
         let bare = [&ANNOUNCE[..8], &ANNOUNCE[24..]].concat();
-        assert!(matches(&udp(46379, 9875, &bare, b"")));
+        assert!(
+            matches(&udp(46379, 9875, &bare, b""))
+                && crate::offered(crate::SAP_SDP, &udp(46379, 9875, &bare, b""))
+        );
     }
 
     #[test]

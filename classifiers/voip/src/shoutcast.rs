@@ -51,14 +51,30 @@ mod tests {
 
     #[test]
     fn shoutcast() {
-        assert!(matches(&tcp(56258, 18000, SOURCE, OK)));
-        assert!(matches(&tcp(56258, 8000, SOURCE, b"")));
-        assert!(matches(&tcp(
-            40000,
-            8000,
-            b"GET / HTTP/1.0\r\n",
-            b"ICY 200 OK\r\nicy-name: x\r\n"
-        )));
+        assert!(
+            matches(&tcp(56258, 18000, SOURCE, OK))
+                && crate::offered(crate::SHOUTCAST, &tcp(56258, 18000, SOURCE, OK))
+        );
+        assert!(
+            matches(&tcp(56258, 8000, SOURCE, b""))
+                && crate::offered(crate::SHOUTCAST, &tcp(56258, 8000, SOURCE, b""))
+        );
+        assert!(
+            matches(&tcp(
+                40000,
+                8000,
+                b"GET / HTTP/1.0\r\n",
+                b"ICY 200 OK\r\nicy-name: x\r\n"
+            )) && crate::offered(
+                crate::SHOUTCAST,
+                &tcp(
+                    40000,
+                    8000,
+                    b"GET / HTTP/1.0\r\n",
+                    b"ICY 200 OK\r\nicy-name: x\r\n"
+                )
+            )
+        );
     }
 
     #[test]

@@ -80,9 +80,21 @@ pub(crate) mod tests {
 
     #[test]
     fn sip() {
-        assert!(matches(&udp(5060, 5060, REGISTER, UNAUTHORIZED)));
-        assert!(matches(&udp(40000, 15060, REGISTER, b"")));
-        assert!(matches(&udp(5060, 5060, b"", b"SIP/2.0 100 Trying\r\n")));
+        assert!(
+            matches(&udp(5060, 5060, REGISTER, UNAUTHORIZED))
+                && crate::offered(crate::SIP_UDP, &udp(5060, 5060, REGISTER, UNAUTHORIZED))
+        );
+        assert!(
+            matches(&udp(40000, 15060, REGISTER, b""))
+                && crate::offered(crate::SIP_UDP, &udp(40000, 15060, REGISTER, b""))
+        );
+        assert!(
+            matches(&udp(5060, 5060, b"", b"SIP/2.0 100 Trying\r\n"))
+                && crate::offered(
+                    crate::SIP_UDP,
+                    &udp(5060, 5060, b"", b"SIP/2.0 100 Trying\r\n")
+                )
+        );
     }
 
     // sip_tcp.pcap (tests/tools/record/sip_tcp.sh): SIPp UAC
@@ -94,7 +106,10 @@ pub(crate) mod tests {
     #[test]
     fn sip_tcp() {
         use flowsieve_sdk::testing::tcp;
-        assert!(matches(&tcp(15061, 15060, INVITE_TCP, RINGING_TCP)));
+        assert!(
+            matches(&tcp(15061, 15060, INVITE_TCP, RINGING_TCP))
+                && crate::offered(crate::SIP, &tcp(15061, 15060, INVITE_TCP, RINGING_TCP))
+        );
         assert!(!matches(&tcp(
             15061,
             15060,

@@ -82,8 +82,13 @@ mod tests {
 
     #[test]
     fn srt() {
-        assert!(matches(&sized(INDUCTION, RESPONSE)));
-        assert!(matches(&sized(INDUCTION, b"")));
+        assert!(
+            matches(&sized(INDUCTION, RESPONSE))
+                && crate::offered(crate::SRT, &sized(INDUCTION, RESPONSE))
+        );
+        assert!(
+            matches(&sized(INDUCTION, b"")) && crate::offered(crate::SRT, &sized(INDUCTION, b""))
+        );
     }
 
     #[test]

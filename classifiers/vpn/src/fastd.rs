@@ -49,11 +49,11 @@ mod tests {
 
     #[test]
     fn fastd() {
-        assert!(matches(&sized(REQUEST)));
+        assert!(matches(&sized(REQUEST)) && crate::offered(crate::FASTD, &sized(REQUEST)));
         let mut both = udp(15011, 15010, REQUEST, REQUEST);
         both.client.first_payload_len = 152;
         both.server.first_payload_len = 152;
-        assert!(matches(&both));
+        assert!(matches(&both) && crate::offered(crate::FASTD, &both));
     }
 
     #[test]

@@ -90,12 +90,24 @@ pub(crate) mod tests {
     #[test]
     fn ike() {
         let mm = sized(MAIN_MODE, 336);
-        assert!(matches(&udp(5500, 500, &mm, NOTIFY)));
-        assert!(matches(&udp(5500, 500, &mm, b"")));
+        assert!(
+            matches(&udp(5500, 500, &mm, NOTIFY))
+                && crate::offered(crate::ISAKMP, &udp(5500, 500, &mm, NOTIFY))
+        );
+        assert!(
+            matches(&udp(5500, 500, &mm, b""))
+                && crate::offered(crate::ISAKMP, &udp(5500, 500, &mm, b""))
+        );
         let init = sized(SA_INIT, 296);
-        assert!(matches(&udp(5501, 500, &init, SA_INIT_R)));
+        assert!(
+            matches(&udp(5501, 500, &init, SA_INIT_R))
+                && crate::offered(crate::ISAKMP, &udp(5501, 500, &init, SA_INIT_R))
+        );
         let natt = sized(NATT, 340);
-        assert!(matches(&udp(4501, 4500, &natt, NATT_R)));
+        assert!(
+            matches(&udp(4501, 4500, &natt, NATT_R))
+                && crate::offered(crate::ISAKMP, &udp(4501, 4500, &natt, NATT_R))
+        );
     }
 
     #[test]

@@ -61,13 +61,17 @@ mod tests {
 
     #[test]
     fn l2tp() {
-        assert!(matches(&udp(
-            1702,
-            1701,
-            &sized(SCCRQ_MSG),
-            &sized(SCCRP_MSG)
-        )));
-        assert!(matches(&udp(1702, 1701, &sized(SCCRQ_MSG), b"")));
+        assert!(
+            matches(&udp(1702, 1701, &sized(SCCRQ_MSG), &sized(SCCRP_MSG)))
+                && crate::offered(
+                    crate::L2TP,
+                    &udp(1702, 1701, &sized(SCCRQ_MSG), &sized(SCCRP_MSG))
+                )
+        );
+        assert!(
+            matches(&udp(1702, 1701, &sized(SCCRQ_MSG), b""))
+                && crate::offered(crate::L2TP, &udp(1702, 1701, &sized(SCCRQ_MSG), b""))
+        );
     }
 
     #[test]

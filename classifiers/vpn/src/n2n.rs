@@ -58,8 +58,17 @@ mod tests {
 
     #[test]
     fn n2n() {
-        assert!(matches(&udp(55336, 17654, &sized(REGISTER), &sized(ACK))));
-        assert!(matches(&udp(55336, 17654, &sized(REGISTER), b"")));
+        assert!(
+            matches(&udp(55336, 17654, &sized(REGISTER), &sized(ACK)))
+                && crate::offered(
+                    crate::N2N,
+                    &udp(55336, 17654, &sized(REGISTER), &sized(ACK))
+                )
+        );
+        assert!(
+            matches(&udp(55336, 17654, &sized(REGISTER), b""))
+                && crate::offered(crate::N2N, &udp(55336, 17654, &sized(REGISTER), b""))
+        );
     }
 
     #[test]

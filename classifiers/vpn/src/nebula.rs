@@ -47,8 +47,14 @@ mod tests {
 
     #[test]
     fn nebula() {
-        assert!(matches(&udp(14243, 14242, STAGE1, STAGE2)));
-        assert!(matches(&udp(14243, 4242, STAGE1, b"")));
+        assert!(
+            matches(&udp(14243, 14242, STAGE1, STAGE2))
+                && crate::offered(crate::NEBULA, &udp(14243, 14242, STAGE1, STAGE2))
+        );
+        assert!(
+            matches(&udp(14243, 4242, STAGE1, b""))
+                && crate::offered(crate::NEBULA, &udp(14243, 4242, STAGE1, b""))
+        );
     }
 
     #[test]

@@ -137,12 +137,30 @@ pub(crate) mod tests {
 
     #[test]
     fn openvpn() {
-        assert!(matches_udp(&udp(51146, 1194, CLIENT, SERVER)));
-        assert!(matches_udp(&udp(41507, 13680, AUTH_CLIENT, AUTH_SERVER)));
-        assert!(matches_tcp(&tcp(39772, 1194, TCP_CLIENT, TCP_SERVER)));
+        assert!(
+            matches_udp(&udp(51146, 1194, CLIENT, SERVER))
+                && crate::offered(crate::OPENVPN_UDP, &udp(51146, 1194, CLIENT, SERVER))
+        );
+        assert!(
+            matches_udp(&udp(41507, 13680, AUTH_CLIENT, AUTH_SERVER))
+                && crate::offered(
+                    crate::OPENVPN_UDP,
+                    &udp(41507, 13680, AUTH_CLIENT, AUTH_SERVER)
+                )
+        );
+        assert!(
+            matches_tcp(&tcp(39772, 1194, TCP_CLIENT, TCP_SERVER))
+                && crate::offered(crate::OPENVPN, &tcp(39772, 1194, TCP_CLIENT, TCP_SERVER))
+        );
         // openvpn.pcap has both halves of 60201 <-> 443 as one-way flows.
-        assert!(matches_udp(&udp(60201, 443, CLIENT, b"")));
-        assert!(matches_udp(&udp(443, 60201, b"", SERVER)));
+        assert!(
+            matches_udp(&udp(60201, 443, CLIENT, b""))
+                && crate::offered(crate::OPENVPN_UDP, &udp(60201, 443, CLIENT, b""))
+        );
+        assert!(
+            matches_udp(&udp(443, 60201, b"", SERVER))
+                && crate::offered(crate::OPENVPN_UDP, &udp(443, 60201, b"", SERVER))
+        );
     }
 
     #[test]

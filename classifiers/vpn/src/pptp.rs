@@ -48,8 +48,14 @@ mod tests {
 
     #[test]
     fn pptp() {
-        assert!(matches(&tcp(46546, 1723, SCCRQ, SCCRP)));
-        assert!(matches(&tcp(46546, 1723, SCCRQ, b"")));
+        assert!(
+            matches(&tcp(46546, 1723, SCCRQ, SCCRP))
+                && crate::offered(crate::PPTP, &tcp(46546, 1723, SCCRQ, SCCRP))
+        );
+        assert!(
+            matches(&tcp(46546, 1723, SCCRQ, b""))
+                && crate::offered(crate::PPTP, &tcp(46546, 1723, SCCRQ, b""))
+        );
     }
 
     #[test]

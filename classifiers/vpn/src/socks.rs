@@ -110,11 +110,26 @@ mod tests {
 
     #[test]
     fn socks() {
-        assert!(matches_socks4(&tcp(48994, 11080, S4, S4_OK)));
-        assert!(matches_socks4(&tcp(49008, 11080, S4A, S4A_NO)));
-        assert!(matches_socks5(&tcp(49016, 11080, S5, S5_OK)));
-        assert!(matches_socks5(&tcp(49016, 11080, &S5[..8], b"")));
-        assert!(matches_socks5(&tcp(49016, 1080, &S5[..4], b"")));
+        assert!(
+            matches_socks4(&tcp(48994, 11080, S4, S4_OK))
+                && crate::offered(crate::SOCKS4, &tcp(48994, 11080, S4, S4_OK))
+        );
+        assert!(
+            matches_socks4(&tcp(49008, 11080, S4A, S4A_NO))
+                && crate::offered(crate::SOCKS4, &tcp(49008, 11080, S4A, S4A_NO))
+        );
+        assert!(
+            matches_socks5(&tcp(49016, 11080, S5, S5_OK))
+                && crate::offered(crate::SOCKS5, &tcp(49016, 11080, S5, S5_OK))
+        );
+        assert!(
+            matches_socks5(&tcp(49016, 11080, &S5[..8], b""))
+                && crate::offered(crate::SOCKS5, &tcp(49016, 11080, &S5[..8], b""))
+        );
+        assert!(
+            matches_socks5(&tcp(49016, 1080, &S5[..4], b""))
+                && crate::offered(crate::SOCKS5, &tcp(49016, 1080, &S5[..4], b""))
+        );
         assert!(!matches_socks5(&tcp(49016, 11080, &S5[..4], b"")));
     }
 

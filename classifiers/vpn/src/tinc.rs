@@ -52,14 +52,21 @@ mod tests {
 
     #[test]
     fn tinc() {
-        assert!(matches(&tcp(36411, 16656, ALPHA, BETA)));
-        assert!(matches(&tcp(36411, 655, ALPHA, b"")));
-        assert!(matches(&tcp(
-            36411,
-            655,
-            b"0 node_1 17.7\n",
-            b"0 node_2 17.7\n"
-        )));
+        assert!(
+            matches(&tcp(36411, 16656, ALPHA, BETA))
+                && crate::offered(crate::TINC, &tcp(36411, 16656, ALPHA, BETA))
+        );
+        assert!(
+            matches(&tcp(36411, 655, ALPHA, b""))
+                && crate::offered(crate::TINC, &tcp(36411, 655, ALPHA, b""))
+        );
+        assert!(
+            matches(&tcp(36411, 655, b"0 node_1 17.7\n", b"0 node_2 17.7\n"))
+                && crate::offered(
+                    crate::TINC,
+                    &tcp(36411, 655, b"0 node_1 17.7\n", b"0 node_2 17.7\n")
+                )
+        );
     }
 
     #[test]

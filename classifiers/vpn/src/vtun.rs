@@ -51,8 +51,17 @@ mod tests {
 
     #[test]
     fn vtun() {
-        assert!(matches(&tcp(43175, 15000, &padded(HOST), &padded(GREET))));
-        assert!(matches(&tcp(43175, 5000, b"", &padded(GREET))));
+        assert!(
+            matches(&tcp(43175, 15000, &padded(HOST), &padded(GREET)))
+                && crate::offered(
+                    crate::VTUN,
+                    &tcp(43175, 15000, &padded(HOST), &padded(GREET))
+                )
+        );
+        assert!(
+            matches(&tcp(43175, 5000, b"", &padded(GREET)))
+                && crate::offered(crate::VTUN, &tcp(43175, 5000, b"", &padded(GREET)))
+        );
     }
 
     #[test]

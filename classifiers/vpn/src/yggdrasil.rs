@@ -41,8 +41,14 @@ mod tests {
 
     #[test]
     fn yggdrasil() {
-        assert!(matches(&tcp(32772, 15901, A, B)));
-        assert!(matches(&tcp(32772, 15901, A, b"")));
+        assert!(
+            matches(&tcp(32772, 15901, A, B))
+                && crate::offered(crate::YGGDRASIL, &tcp(32772, 15901, A, B))
+        );
+        assert!(
+            matches(&tcp(32772, 15901, A, b""))
+                && crate::offered(crate::YGGDRASIL, &tcp(32772, 15901, A, b""))
+        );
     }
 
     #[test]
