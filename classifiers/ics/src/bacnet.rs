@@ -9,8 +9,9 @@
 
 use flowsieve_sdk::prelude::*;
 
+/// BVLC type 0x81 and a function below 0x10.
 pub(crate) fn lead() -> Lead {
-    either(&[0x81])
+    either(&[0x81, 0x00]).masked(&[0xff, 0xf0])
 }
 
 fn bvll(side: &Side) -> bool {
