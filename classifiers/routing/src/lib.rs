@@ -4,9 +4,11 @@
 
 use flowsieve_sdk::prelude::*;
 
+mod bfd;
 mod bgp;
 
 pub const BGP: u32 = 0;
+pub const BFD: u32 = 1;
 
 pub struct Routing;
 
@@ -15,14 +17,16 @@ impl Rule for Routing {
         ManifestBuilder::new("routing", env!("CARGO_PKG_VERSION"))
             .tcp(BGP, "BGP", "Services", 2)
             .leads([bgp::lead()])
+            .udp(BFD, "BFD", "Services", 5)
+            .leads([bfd::lead()])
             .build()
     }
 
     fn classify(flow: &FlowView) -> Outcome {
-        if flow.transport == Transport::Tcp && bgp::matches(flow) {
-            Outcome::Matched(BGP)
-        } else {
-            Outcome::NoMatch
+        match flow.transport {
+            Transport::Tcp if bgp::matches(flow) => Outcome::Matched(BGP),
+            Transport::Udp if bfd::matches(flow) => Outcome::Matched(BFD),
+            _ => Outcome::NoMatch,
         }
     }
 }
@@ -62,7 +66,7 @@ mod tests {
     fn arbitrary_prefixes_never_panic() {
         let marker = [0xffu8; 16];
         let open = [&marker[..], b"\x00\x39\x01\x04"].concat();
-        let seeds: [&[u8]; 3] = [b"", &marker, &open];
+        let seeds: [&[u8]; 4] = [b"", &marker, &open, &[0x20, 0x40, 5, 0x18]];
         fuzz_pack::<Routing>(&seeds);
     }
 }
