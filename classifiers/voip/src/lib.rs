@@ -7,6 +7,7 @@ use flowsieve_sdk::prelude::*;
 mod discord;
 mod mpegts;
 mod mumble;
+mod rist;
 mod rtp;
 mod rtsp;
 mod sap;
@@ -29,6 +30,7 @@ pub const SRT: u32 = 10;
 pub const MPEG_TS: u32 = 11;
 pub const MUMBLE: u32 = 12;
 pub const SAP_SDP: u32 = 13;
+pub const RIST: u32 = 14;
 
 /// A rule's matcher and the index it names.
 type Matcher = (fn(&FlowView) -> bool, u32);
@@ -70,6 +72,8 @@ impl Rule for Voip {
             .leads([mumble::lead()])
             .udp(SAP_SDP, "SAP_SDP", "Streaming", 5)
             .leads([sap::lead()])
+            .udp(RIST, "RIST", "Streaming", 5)
+            .leads([rist::lead()])
             .build()
     }
 
@@ -83,6 +87,7 @@ impl Rule for Voip {
                 (mpegts::matches, MPEG_TS),
                 (mumble::matches, MUMBLE),
                 (sap::matches, SAP_SDP),
+                (rist::matches, RIST),
                 (rtp::matches_rtcp, RTCP),
                 (rtp::matches_rtp, RTP),
             ],
@@ -157,7 +162,7 @@ mod tests {
 
     #[test]
     fn arbitrary_prefixes_never_panic() {
-        let seeds: [&[u8]; 19] = [
+        let seeds: [&[u8]; 21] = [
             b"",
             b"REGISTER ",
             b"SIP/2.0 ",
@@ -176,6 +181,8 @@ mod tests {
             &[0x80, 0, 0, 0],
             &[0x47, 0x40, 0x11],
             &[0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8],
+            &[0, 0, 0x88, 0xb6, 0x80, 0, 7, 0xb1, 0x80, 0xc8],
+            &[0x20, 0, 0x88, 0xb6],
             b"\x20\x00\x48\x5b\x7f\x00\x00\x01application/sdp\x00",
         ];
         fuzz_pack::<Voip>(&seeds);
