@@ -2,6 +2,7 @@
 # Beckhoff ADS/AMS over TCP on loopback: pyads (PyPI; its client runs
 # Beckhoff's open-source ADS library) reading the device info of pyads's
 # AdsTestServer (127.0.0.1:48898). Writes tests/data/recorded/ads.pcap.
+REC_MAX="${REC_MAX:-20}"
 . "$(dirname "$0")/lib.sh"
 rec_pip pyads
 cd "$REC_TMP"

@@ -3,6 +3,7 @@
 # 998 on :47809; 998's console sends a Who-Is (broadcast) and a
 # ReadProperty (device,999 object-name) that 999 answers with a ComplexACK.
 # Writes tests/data/recorded/bacnet.pcap.
+REC_MAX="${REC_MAX:-20}"
 . "$(dirname "$0")/lib.sh"
 rec_pip bacpypes3
 cd "$REC_TMP"

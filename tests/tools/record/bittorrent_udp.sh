@@ -3,6 +3,7 @@
 # two aria2c peers (a seeder and a leecher) announcing to it over UDP, with
 # the DHT (BEP 5) on, the leecher bootstrapping from the seeder's DHT node.
 # Writes tests/data/recorded/bittorrent_udp.pcap.
+REC_MAX="${REC_MAX:-200}"
 . "$(dirname "$0")/lib.sh"
 rec_need opentracker aria2 mktorrent
 cd "$REC_TMP"

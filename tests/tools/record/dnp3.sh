@@ -3,6 +3,7 @@
 # 1815-2012) as an outstation (address 10, 127.0.0.1:20001) and as a master
 # (address 1) resetting the link and making an integrity poll.
 # Writes tests/data/recorded/dnp3.pcap.
+REC_MAX="${REC_MAX:-30}"
 . "$(dirname "$0")/lib.sh"
 rec_pip dnp3py
 cd "$REC_TMP"

@@ -3,6 +3,7 @@
 # Logix controller, TCP 127.0.0.1:44818) and cpppo's client (RegisterSession,
 # SendRRData reading a tag), then cpppo's List Identity over UDP 44818.
 # Writes tests/data/recorded/enip.pcap.
+REC_MAX="${REC_MAX:-60}"
 . "$(dirname "$0")/lib.sh"
 rec_pip cpppo
 cd "$REC_TMP"

@@ -4,6 +4,7 @@
 # made by fastd --generate-key; a (127.0.0.1:15010) connects to b
 # (127.0.0.1:15011): the handshake, then a few keepalives.
 # Writes tests/data/recorded/fastd.pcap.
+REC_MAX="${REC_MAX:-20}"
 . "$(dirname "$0")/lib.sh"
 rec_need fastd
 cd "$REC_TMP"

@@ -3,6 +3,7 @@
 # controlled station (server, 127.0.0.1:12404) and as the controlling
 # station (client): STARTDT act/con, a general interrogation. Writes
 # tests/data/recorded/iec104.pcap.
+REC_MAX="${REC_MAX:-60}"
 . "$(dirname "$0")/lib.sh"
 rec_pip c104
 cd "$REC_TMP"

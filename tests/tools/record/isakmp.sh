@@ -3,6 +3,7 @@
 # ports 500 and 4500) and ike-scan as the initiator: an IKEv1 Main Mode
 # proposal, an IKEv2 IKE_SA_INIT, and IKEv1 over NAT-T (port 4500, behind
 # the 4-byte non-ESP marker). Writes tests/data/recorded/isakmp.pcap.
+REC_MAX="${REC_MAX:-60}"
 . "$(dirname "$0")/lib.sh"
 rec_need strongswan-charon strongswan-swanctl ike-scan
 cd "$REC_TMP"

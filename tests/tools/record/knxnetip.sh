@@ -2,6 +2,7 @@
 # KNXnet/IP on loopback: knxd as a KNXnet/IP tunnelling server (dummy bus,
 # UDP 3671) and an xknx client (PyPI) opening a tunnel (CONNECT_REQUEST /
 # RESPONSE, CONNECTIONSTATE, DISCONNECT). Writes tests/data/recorded/knxnetip.pcap.
+REC_MAX="${REC_MAX:-20}"
 . "$(dirname "$0")/lib.sh"
 rec_need knxd
 rec_pip xknx

@@ -3,6 +3,7 @@
 # on 127.0.0.1:1702 that dials it (tunnel set-up SCCRQ/SCCRP/SCCCN, then a
 # call; pppd may fail without /dev/ppp, which does not matter for the
 # control channel). Writes tests/data/recorded/l2tp.pcap.
+REC_MAX="${REC_MAX:-40}"
 . "$(dirname "$0")/lib.sh"
 rec_need xl2tpd
 cd "$REC_TMP"

@@ -4,6 +4,7 @@
 # 127.0.0.1:25599) and mcstatus's JavaServer.status() (handshake with next
 # state 1, status request, status response, ping/pong), twice.
 # Writes tests/data/recorded/minecraft.pcap.
+REC_MAX="${REC_MAX:-60}"
 . "$(dirname "$0")/lib.sh"
 rec_pip quarry mcstatus
 cd "$REC_TMP"

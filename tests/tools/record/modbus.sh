@@ -2,6 +2,7 @@
 # Modbus/TCP and Modbus over UDP on loopback: pymodbus servers (TCP and UDP,
 # 127.0.0.1:15020) and pymodbus clients reading holding and coil registers
 # and writing one. Writes tests/data/recorded/modbus.pcap.
+REC_MAX="${REC_MAX:-60}"
 . "$(dirname "$0")/lib.sh"
 rec_pip 'pymodbus>=3.6'
 cd "$REC_TMP"

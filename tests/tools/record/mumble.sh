@@ -4,6 +4,7 @@
 # (quakestat -mumble): the 12-byte ping and the 24-byte answer (version,
 # the echoed identifier, users, maximum users, bandwidth).
 # Writes tests/data/recorded/mumble.pcap.
+REC_MAX="${REC_MAX:-20}"
 . "$(dirname "$0")/lib.sh"
 rec_need mumble-server qstat
 cd "$REC_TMP"

@@ -3,6 +3,7 @@
 # 127.0.0.1:17654 and an edge (TAP device n2ntest0, community "flowsieve")
 # registering with it (REGISTER, REGISTER_ACK). The edge is killed after
 # 5 s and its device removed. Writes tests/data/recorded/n2n.pcap.
+REC_MAX="${REC_MAX:-20}"
 . "$(dirname "$0")/lib.sh"
 rec_need n2n
 cd "$REC_TMP"

@@ -3,6 +3,7 @@
 # a lighthouse (10.95.0.1, 127.0.0.1:14242) and a node (10.95.0.2,
 # 127.0.0.1:14243) with their tun devices disabled; the node handshakes with
 # the lighthouse (Noise IX) and queries it. Writes tests/data/recorded/nebula.pcap.
+REC_MAX="${REC_MAX:-30}"
 . "$(dirname "$0")/lib.sh"
 rec_need nebula
 cd "$REC_TMP"

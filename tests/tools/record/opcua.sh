@@ -2,6 +2,7 @@
 # OPC UA binary (opc.tcp) on loopback: an asyncua server (127.0.0.1:14840)
 # and an asyncua client that connects (HEL/ACK, OPN, CreateSession...) and
 # reads a node. Writes tests/data/recorded/opcua.pcap.
+REC_MAX="${REC_MAX:-60}"
 . "$(dirname "$0")/lib.sh"
 rec_pip asyncua
 cd "$REC_TMP"

@@ -3,6 +3,7 @@
 # client (pptp-linux) with --nolaunchpppd: Start-Control-Connection
 # Request/Reply, then an Outgoing-Call Request/Reply. Writes
 # tests/data/recorded/pptp.pcap.
+REC_MAX="${REC_MAX:-40}"
 . "$(dirname "$0")/lib.sh"
 rec_need pptpd pptp-linux
 cd "$REC_TMP"

@@ -3,6 +3,7 @@
 # (ioquake3 engine, Debian openarena-server, 127.0.0.1:27960) queried by
 # QStat (Debian qstat, its quakestat command) with getstatus and getinfo (connectionless packets
 # behind 0xFFFFFFFF). Writes tests/data/recorded/quake.pcap.
+REC_MAX="${REC_MAX:-40}"
 . "$(dirname "$0")/lib.sh"
 rec_need openarena-server qstat
 cd "$REC_TMP"

@@ -3,6 +3,7 @@
 # server (-rtsp_flags listen, 127.0.0.1:18554) and a second ffmpeg publishes
 # 3 s of PCMU audio to it (ANNOUNCE/SETUP/RECORD, then RTP and RTCP sender
 # reports on the negotiated UDP ports). Writes tests/data/recorded/rtsp.pcap.
+REC_MAX="${REC_MAX:-300}"
 . "$(dirname "$0")/lib.sh"
 rec_need ffmpeg
 cd "$REC_TMP"

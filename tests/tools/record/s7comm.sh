@@ -2,6 +2,7 @@
 # S7comm on loopback: python-snap7's server (the Snap7 library's S7 server,
 # 127.0.0.1:102) and its client connecting (COTP CR/CC, S7 Setup
 # Communication) and reading a data block. Writes tests/data/recorded/s7comm.pcap.
+REC_MAX="${REC_MAX:-60}"
 . "$(dirname "$0")/lib.sh"
 rec_pip python-snap7
 cd "$REC_TMP"

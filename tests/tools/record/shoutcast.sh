@@ -3,6 +3,7 @@
 # and ffmpeg as a legacy source client (-legacy_icecast 1: the SOURCE
 # method) streaming 3 s of MP3, then curl listening to the mount point.
 # Writes tests/data/recorded/shoutcast.pcap.
+REC_MAX="${REC_MAX:-40}"
 . "$(dirname "$0")/lib.sh"
 rec_need icecast2 ffmpeg curl
 cd "$REC_TMP"

@@ -2,6 +2,7 @@
 # SIP over TCP on loopback: SIPp (Debian sip-tester) as a UAS on
 # 127.0.0.1:15060 and as a UAC placing 3 calls over TCP (INVITE, 100/180/200,
 # ACK, BYE, 200). Writes tests/data/recorded/sip_tcp.pcap.
+REC_MAX="${REC_MAX:-100}"
 . "$(dirname "$0")/lib.sh"
 rec_need sip-tester
 cd "$REC_TMP"

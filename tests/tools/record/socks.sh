@@ -3,6 +3,7 @@
 # no authentication) and curl fetching a page from a Python http.server
 # (127.0.0.1:18080) through it with --socks4, --socks4a and --socks5.
 # Writes tests/data/recorded/socks.pcap.
+REC_MAX="${REC_MAX:-120}"
 . "$(dirname "$0")/lib.sh"
 rec_need dante-server curl
 cd "$REC_TMP"

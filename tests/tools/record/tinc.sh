@@ -3,6 +3,7 @@
 # (127.0.0.1:16656), with RSA keys made on the fly and DeviceType = dummy (no
 # tun device); alpha connects to beta (the meta protocol's ID, METAKEY,
 # CHALLENGE… on TCP, then UDP probes). Writes tests/data/recorded/tinc.pcap.
+REC_MAX="${REC_MAX:-40}"
 . "$(dirname "$0")/lib.sh"
 rec_need tinc
 cd "$REC_TMP"

@@ -3,6 +3,7 @@
 # client opening session "flowsieve" (greeting, host name, challenge/
 # response authentication); the tunnel device may fail to come up, which
 # comes after the exchange. Writes tests/data/recorded/vtun.pcap.
+REC_MAX="${REC_MAX:-30}"
 . "$(dirname "$0")/lib.sh"
 rec_need vtun
 cd "$REC_TMP"

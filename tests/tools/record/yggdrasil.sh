@@ -3,6 +3,7 @@
 # TUN (IfName none), no multicast discovery, no admin socket; node b listens
 # on tcp://127.0.0.1:15901 and node a peers with it (the link's "meta"
 # handshake, then encrypted traffic). Writes tests/data/recorded/yggdrasil.pcap.
+REC_MAX="${REC_MAX:-30}"
 . "$(dirname "$0")/lib.sh"
 rec_need yggdrasil
 cd "$REC_TMP"
