@@ -1,14 +1,17 @@
-//! flowsieve's built-in `routing` pack: routing protocols, each written from
-//! its own specification (see the module of each rule). libprotoident has
-//! no names for them; the names follow its style.
+//! flowsieve's built-in `routing` pack: routing and network infrastructure
+//! protocols (BGP, BFD, flow export), each written from its own
+//! specification (see the module of each rule). Names are libprotoident's
+//! where it has one (NetFlow); the others follow its style.
 
 use flowsieve_sdk::prelude::*;
 
 mod bfd;
 mod bgp;
+mod netflow;
 
 pub const BGP: u32 = 0;
 pub const BFD: u32 = 1;
+pub const NETFLOW: u32 = 2;
 
 pub struct Routing;
 
@@ -19,6 +22,8 @@ impl Rule for Routing {
             .leads([bgp::lead()])
             .udp(BFD, "BFD", "Services", 5)
             .leads([bfd::lead()])
+            .udp(NETFLOW, "NetFlow", "Measurement", 5)
+            .leads(netflow::leads())
             .build()
     }
 
@@ -26,6 +31,7 @@ impl Rule for Routing {
         match flow.transport {
             Transport::Tcp if bgp::matches(flow) => Outcome::Matched(BGP),
             Transport::Udp if bfd::matches(flow) => Outcome::Matched(BFD),
+            Transport::Udp if netflow::matches(flow) => Outcome::Matched(NETFLOW),
             _ => Outcome::NoMatch,
         }
     }
@@ -66,7 +72,15 @@ mod tests {
     fn arbitrary_prefixes_never_panic() {
         let marker = [0xffu8; 16];
         let open = [&marker[..], b"\x00\x39\x01\x04"].concat();
-        let seeds: [&[u8]; 4] = [b"", &marker, &open, &[0x20, 0x40, 5, 0x18]];
+        let seeds: [&[u8]; 7] = [
+            b"",
+            &marker,
+            &open,
+            &[0x20, 0x40, 5, 0x18],
+            &[0, 5, 0, 2],
+            &[0, 9, 0, 2],
+            &[0, 10, 1, 0xc4],
+        ];
         fuzz_pack::<Routing>(&seeds);
     }
 }
