@@ -1,4 +1,4 @@
-//! SIP over UDP (RFC 3261 §7.1, §7.2, §25.1): a request line is
+//! SIP over UDP and over TCP (RFC 3261 §7.1, §7.2, §18, §25.1): a request line is
 //! `Method SP Request-URI SP SIP/2.0 CRLF` with a sip:, sips: or tel: URI
 //! (RFC 3966); a status line is `SIP/2.0 SP 3DIGIT SP`. Methods: RFC 3261's
 //! six and the extensions registered with IANA (SUBSCRIBE/NOTIFY RFC 6665,
@@ -70,7 +70,7 @@ pub(crate) fn matches(flow: &FlowView) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use flowsieve_sdk::testing::udp;
 
@@ -80,9 +80,42 @@ mod tests {
 
     #[test]
     fn sip() {
-        assert!(matches(&udp(5060, 5060, REGISTER, UNAUTHORIZED)));
-        assert!(matches(&udp(40000, 15060, REGISTER, b"")));
-        assert!(matches(&udp(5060, 5060, b"", b"SIP/2.0 100 Trying\r\n")));
+        assert!(
+            matches(&udp(5060, 5060, REGISTER, UNAUTHORIZED))
+                && crate::offered(crate::SIP_UDP, &udp(5060, 5060, REGISTER, UNAUTHORIZED))
+        );
+        assert!(
+            matches(&udp(40000, 15060, REGISTER, b""))
+                && crate::offered(crate::SIP_UDP, &udp(40000, 15060, REGISTER, b""))
+        );
+        assert!(
+            matches(&udp(5060, 5060, b"", b"SIP/2.0 100 Trying\r\n"))
+                && crate::offered(
+                    crate::SIP_UDP,
+                    &udp(5060, 5060, b"", b"SIP/2.0 100 Trying\r\n")
+                )
+        );
+    }
+
+    // sip_tcp.pcap (tests/tools/record/sip_tcp.sh): SIPp UAC
+    // 127.0.0.1:15061 -> SIPp UAS :15060 over TCP, INVITE and 180 Ringing.
+    pub(crate) const INVITE_TCP: &[u8] = b"INVITE sip:service@127.0.0.1:15060 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:15061;branch=z9hG4bK-25321-1-0\r\n";
+    pub(crate) const RINGING_TCP: &[u8] =
+        b"SIP/2.0 180 Ringing\r\nVia: SIP/2.0/TCP 127.0.0.1:15061;branch=z9hG4bK-25321-1-0\r\n";
+
+    #[test]
+    fn sip_tcp() {
+        use flowsieve_sdk::testing::tcp;
+        assert!(
+            matches(&tcp(15061, 15060, INVITE_TCP, RINGING_TCP))
+                && crate::offered(crate::SIP, &tcp(15061, 15060, INVITE_TCP, RINGING_TCP))
+        );
+        assert!(!matches(&tcp(
+            15061,
+            15060,
+            INVITE_TCP,
+            b"HTTP/1.1 200 OK\r\n"
+        )));
     }
 
     #[test]
