@@ -36,9 +36,19 @@ fn bench(c: &mut Criterion) {
     // Two 64-byte prefixes, as in DESIGN.md's prototype figures.
     let get = b"GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nAccept: */*\r\n\r\n";
     let ok = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1234\r\n\r";
-    let noise: Vec<u8> = (0u32..64)
-        .map(|i| (i.wrapping_mul(2654435761) >> 11) as u8)
-        .collect();
+    // Pseudo-random bytes (xorshift): what an encrypted or unknown protocol looks like.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut noise = || -> Vec<u8> {
+        (0..64)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect()
+    };
+    let (noise_c, noise_s) = (noise(), noise());
     let dns =
         b"\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01";
 
@@ -46,7 +56,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("classify/http_match_64B_each_way", |b| {
         b.iter(|| black_box(w.classify(black_box(&http))))
     });
-    let unknown = view(Transport::Tcp, 4000, &noise, &noise);
+    let unknown = view(Transport::Tcp, 4000, &noise_c, &noise_s);
     c.bench_function("classify/tcp_no_match_64B_each_way", |b| {
         b.iter(|| black_box(w.classify(black_box(&unknown))))
     });
@@ -54,6 +64,38 @@ fn bench(c: &mut Criterion) {
     c.bench_function("classify/udp_dns_query", |b| {
         b.iter(|| black_box(w.classify(black_box(&dns))))
     });
+
+    // How many packs each of these reaches past the host's gates (load-independent).
+    let udp_noise = view(Transport::Udp, 4000, &noise_c, &noise_s);
+    for (name, v) in [
+        ("http", &http),
+        ("tcp noise", &unknown),
+        ("dns query", &dns),
+        ("udp noise", &udp_noise),
+    ] {
+        let before = w.guest_calls();
+        w.classify(v);
+        eprintln!(
+            "guest calls for one {name} flow: {}",
+            w.guest_calls() - before
+        );
+    }
+    // Over 10,000 flows of noise: the share that reaches any pack, and the mean calls.
+    let before = w.guest_calls();
+    let flows = 10_000;
+    for i in 0..flows {
+        let (c, s) = (noise(), noise());
+        let t = if i % 2 == 0 {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        };
+        w.classify(&view(t, 4000 + (i % 1000) as u16, &c, &s));
+    }
+    eprintln!(
+        "noise flows: {:.3} guest calls per flow",
+        (w.guest_calls() - before) as f64 / flows as f64
+    );
 
     // A whole flow's classification as the pipeline drives it: the state
     // machine on each of the first packets, one offer, the verdict.

@@ -35,6 +35,7 @@ pub struct WorkerClassifier {
     set: Arc<PackSet>,
     slots: Vec<Slot>,
     instances_built: u64,
+    guest_calls: u64,
 }
 
 impl WorkerClassifier {
@@ -53,6 +54,7 @@ impl WorkerClassifier {
             set,
             slots,
             instances_built: 0,
+            guest_calls: 0,
         }
     }
 
@@ -61,6 +63,13 @@ impl WorkerClassifier {
     /// recycling, new packs).
     pub fn instances_built(&self) -> u64 {
         self.instances_built
+    }
+
+    /// Calls into packs this worker has made (a `classify` asks only the packs
+    /// whose gates open, so this over the number of `classify` calls is the
+    /// guest crossings per offer).
+    pub fn guest_calls(&self) -> u64 {
+        self.guest_calls
     }
 
     pub fn generation(&self) -> u64 {
@@ -110,6 +119,7 @@ impl WorkerClassifier {
             let Some(pack_best) = pack.best_open(view, combine.bound()) else {
                 continue;
             };
+            self.guest_calls += 1;
             let outcome = match call(shared, pack, live, &mut self.instances_built, view) {
                 Ok(outcome) => outcome,
                 Err((kind, err)) => {

@@ -53,25 +53,39 @@ impl LeadRef<'_> {
     }
 
     /// Whether the lead holds for a flow whose directions show `client` and
-    /// `server`.
+    /// `server`: as [`LeadRef::judge`], with a lead on a direction that has no
+    /// payload yet counting as holding (it may still come).
+    #[inline]
+    pub fn holds(&self, client: Seen<'_>, server: Seen<'_>) -> bool {
+        self.judge(client, server) != Judgement::Fails
+    }
+
+    /// The lead against what the host has seen:
     ///
-    /// - A direction without payload cannot rule a lead out: it may still
-    ///   come (`client`/`server` leads hold on it). An `either` lead is
-    ///   judged on the directions that have payload, and holds when neither
-    ///   has any.
+    /// - `client`/`server` leads are [`Judgement::Undecided`] while their
+    ///   direction has no payload; an `either` lead is judged on the
+    ///   directions that have payload, undecided when neither has any.
     /// - A prefix too short to reach the end of the value holds if the bytes
     ///   it has agree and it may still grow (a stream, or a datagram cut to
     ///   the prefix length); a whole datagram that is too short fails.
     #[inline]
-    pub fn holds(&self, client: Seen<'_>, server: Seen<'_>) -> bool {
+    pub fn judge(&self, client: Seen<'_>, server: Seen<'_>) -> Judgement {
+        let on = |seen: Seen<'_>| {
+            if seen.payload.is_empty() {
+                Judgement::Undecided
+            } else if self.holds_on(seen) {
+                Judgement::Holds
+            } else {
+                Judgement::Fails
+            }
+        };
         match self.direction {
-            Direction::Client => client.payload.is_empty() || self.holds_on(client),
-            Direction::Server => server.payload.is_empty() || self.holds_on(server),
-            Direction::Either => match (client.payload.is_empty(), server.payload.is_empty()) {
-                (true, true) => true,
-                (false, true) => self.holds_on(client),
-                (true, false) => self.holds_on(server),
-                (false, false) => self.holds_on(client) || self.holds_on(server),
+            Direction::Client => on(client),
+            Direction::Server => on(server),
+            Direction::Either => match (on(client), on(server)) {
+                (Judgement::Holds, _) | (_, Judgement::Holds) => Judgement::Holds,
+                (Judgement::Undecided, Judgement::Undecided) => Judgement::Undecided,
+                _ => Judgement::Fails,
             },
         }
     }
@@ -96,6 +110,15 @@ impl LeadRef<'_> {
     }
 }
 
+/// A lead against what has been seen so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Judgement {
+    Holds,
+    Fails,
+    /// Its direction has carried no payload yet.
+    Undecided,
+}
+
 /// What the host has seen of one direction.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Seen<'a> {
@@ -118,21 +141,26 @@ impl<'a> Seen<'a> {
     }
 }
 
-/// Whether any of a rule's leads holds; a rule without leads always passes.
+/// Whether a rule's leads let the host offer it the flow: one of them
+/// holds, or none can be judged yet (every lead waits on a direction without
+/// payload, so the rule may still want to say `need-more`). A failing lead
+/// with the others undecided closes the gate: what the rule needs on the
+/// side that spoke is not there. A rule without leads always passes.
 #[inline]
 pub fn any_holds<'a>(
     leads: impl IntoIterator<Item = LeadRef<'a>>,
     client: Seen<'_>,
     server: Seen<'_>,
 ) -> bool {
-    let mut none = true;
+    let mut open = true;
     for lead in leads {
-        if lead.holds(client, server) {
-            return true;
+        match lead.judge(client, server) {
+            Judgement::Holds => return true,
+            Judgement::Fails => open = false,
+            Judgement::Undecided => {}
         }
-        none = false;
     }
-    none
+    open
 }
 
 #[cfg(test)]
@@ -215,6 +243,23 @@ mod tests {
         assert!(rtp.holds(udp(&[0x80, 0]), udp(b"")));
         assert!(rtp.holds(udp(&[0xbf]), udp(b"")));
         assert!(!rtp.holds(udp(&[0x40]), udp(&[0xff])));
+    }
+
+    #[test]
+    fn a_failing_lead_is_not_rescued_by_a_silent_direction() {
+        // Discord's IP discovery: a request from the client, a response from the server.
+        let leads = [
+            lead(Direction::Client, 0, &[0, 1, 0, 0x46], b""),
+            lead(Direction::Server, 0, &[0, 2, 0, 0x46], b""),
+        ];
+        let dns_query = [0xbe, 0xef, 1, 0, 0, 1];
+        assert!(!any_holds(leads, udp(&dns_query), udp(b"")));
+        assert!(any_holds(leads, udp(&[0, 1, 0, 0x46, 9]), udp(b"")));
+        assert!(any_holds(leads, udp(b""), udp(&[0, 2, 0, 0x46, 9])));
+        // Every lead undecided: the rule may still want to wait (SMTP's greeting).
+        let banner = [lead(Direction::Server, 0, b"220", b"")];
+        assert!(any_holds(banner, tcp(b"EHLO x"), tcp(b"")));
+        assert!(any_holds(leads, udp(b""), udp(b"")));
     }
 
     #[test]
