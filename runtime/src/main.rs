@@ -128,7 +128,8 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         },
     };
     let is_file = !source.is_live();
-    let sink = SinkSpec::parse(args.output.as_deref().unwrap_or(&config.output.file));
+    // JSON lines (unless `output.enabled: false` and no -o) plus every enabled sink.
+    let sink = SinkSpec::from_config(&config, args.output.as_deref());
 
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
