@@ -64,8 +64,8 @@ pub enum WhenFull {
 pub struct SpoolConfig {
     /// Default: `<temp_path>/spool/<sink>`.
     pub dir: Option<PathBuf>,
-    /// Bound of the spool on disk.
-    pub max_mb: u64,
+    /// Bound of the spool on disk, in MiB (fractions allowed).
+    pub max_mb: f64,
     pub when_full: WhenFull,
     /// Batches held in memory before they go to disk.
     pub memory_batches: usize,
@@ -75,7 +75,7 @@ impl Default for SpoolConfig {
     fn default() -> Self {
         SpoolConfig {
             dir: None,
-            max_mb: 1024,
+            max_mb: 1024.0,
             when_full: WhenFull::Block,
             memory_batches: 4,
         }
@@ -293,8 +293,8 @@ pub fn check_common(
             "initial_ms must be at least 1 and max_ms at least initial_ms",
         );
     }
-    if spool.max_mb == 0 {
-        return bad("spool.max_mb", "must be at least 1");
+    if spool.max_mb.is_nan() || spool.max_mb < 0.01 {
+        return bad("spool.max_mb", "must be at least 0.01");
     }
     if spool.memory_batches == 0 {
         return bad("spool.memory_batches", "must be at least 1");

@@ -91,7 +91,7 @@ pub fn start(
     common: Common,
     stop: Arc<AtomicBool>,
 ) -> Result<SinkHandle, ExportError> {
-    let max_bytes = common.spool.max_mb.saturating_mul(1 << 20);
+    let max_bytes = (common.spool.max_mb * (1 << 20) as f64) as u64;
     let (spool, rec) = Spool::open(&common.spool_dir, max_bytes).map_err(|e| ExportError::Sink {
         key: format!("{name}.spool.dir"),
         message: format!("cannot open the spool {}: {e}", common.spool_dir.display()),
