@@ -29,6 +29,11 @@ struct Ctx {
 impl ClientContext for Ctx {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, msg: &str) {
         match level {
+            // Connection failures repeat while a broker is down; the sender already says
+            // that deliveries fail.
+            RDKafkaLogLevel::Error if fac == "FAIL" => {
+                tracing::debug!(target: "librdkafka", "{fac}: {msg}")
+            }
             RDKafkaLogLevel::Emerg
             | RDKafkaLogLevel::Alert
             | RDKafkaLogLevel::Critical
