@@ -167,6 +167,10 @@ impl Feed {
         }
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn write(&mut self, bytes: &[u8]) {
         if let Some(f) = self.fifo.as_mut() {
             f.write_all(bytes).expect("write to fifo");
