@@ -76,7 +76,10 @@ impl ClickHouse {
         let bin = installed("/usr/sbin/clickhouse-server");
         let p = Proc::spawn(
             "clickhouse-server",
-            Command::new(bin).arg(format!("--config-file={}", self.dir.join("config.xml").display())),
+            Command::new(bin).arg(format!(
+                "--config-file={}",
+                self.dir.join("config.xml").display()
+            )),
             &self.dir.join("stdout.log"),
         );
         assert!(
@@ -102,16 +105,22 @@ impl ClickHouse {
             ))
             .output()
             .expect("curl");
-        assert!(out.status.success(), "query {q}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "query {q}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
     fn rows(&self, final_: bool) -> Vec<Value> {
         let f = if final_ { "FINAL" } else { "" };
-        self.query(&format!("SELECT * FROM default.flow_statistics {f} FORMAT JSONEachRow"))
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        self.query(&format!(
+            "SELECT * FROM default.flow_statistics {f} FORMAT JSONEachRow"
+        ))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
     }
 }
 
@@ -140,7 +149,10 @@ fn check(records: &[Value], rows: &[Value]) {
             row["type"].as_str().unwrap().to_string(),
             row["timestamp_ms"].as_i64().unwrap(),
         );
-        assert!(by_key.insert(k.clone(), row).is_none(), "row {k:?} twice after FINAL");
+        assert!(
+            by_key.insert(k.clone(), row).is_none(),
+            "row {k:?} twice after FINAL"
+        );
     }
     assert_eq!(rows.len(), records.len(), "rows vs records");
     for r in records {
@@ -153,15 +165,34 @@ fn check(records: &[Value], rows: &[Value]) {
         assert_eq!(row["destination_ip"], r["destination"]["ip"]);
         assert_eq!(row["destination_port"], r["destination"]["port"]);
         for k in [
-            "protocol", "category", "transport", "start_ts", "in_bytes", "out_bytes",
-            "in_bytes_total", "out_bytes_total", "in_packets", "out_packets",
-            "in_packets_total", "out_packets_total",
+            "protocol",
+            "category",
+            "transport",
+            "start_ts",
+            "in_bytes",
+            "out_bytes",
+            "in_bytes_total",
+            "out_bytes_total",
+            "in_packets",
+            "out_packets",
+            "in_packets_total",
+            "out_packets_total",
         ] {
             assert_eq!(row[k], f[k], "{k} of {r}");
         }
-        assert_eq!(row["end_ts"], f.get("end_ts").cloned().unwrap_or(Value::Null));
-        assert_eq!(row["end_reason"], f.get("end_reason").cloned().unwrap_or(Value::Null));
-        assert_eq!(row["timestamp"].as_str().map(str::len), Some(19), "DateTime text");
+        assert_eq!(
+            row["end_ts"],
+            f.get("end_ts").cloned().unwrap_or(Value::Null)
+        );
+        assert_eq!(
+            row["end_reason"],
+            f.get("end_reason").cloned().unwrap_or(Value::Null)
+        );
+        assert_eq!(
+            row["timestamp"].as_str().map(str::len),
+            Some(19),
+            "DateTime text"
+        );
         let close = |a: &Value, b: &Value| match (a.as_f64(), b.as_f64()) {
             (Some(x), Some(y)) => (x - y).abs() < 1e-9,
             _ => a.is_null() && b.is_null(),
@@ -183,7 +214,11 @@ fn clickhouse_gets_every_record_with_its_fields() {
     let capture = common::data("corpus/ndpi/reddit.pcap");
     let (run, _d) = sinkkit::run_file(&capture, &config(ch.http, 30), Duration::from_secs(120));
     assert_eq!(run.status, Some(0), "{}", run.stderr);
-    assert!(run.records.len() > 20, "too few records: {}", run.records.len());
+    assert!(
+        run.records.len() > 20,
+        "too few records: {}",
+        run.records.len()
+    );
     assert!(run.stderr.contains("clickhouse"), "{}", run.stderr);
     check(&run.records, &ch.rows(true));
     // No failure, so no copies either.
@@ -204,8 +239,14 @@ fn clickhouse_stopped_mid_run_loses_nothing() {
     // Let the first half's records arrive (if the pipeline has emitted any yet).
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_secs(3) {
-        if ch.query("SELECT count() FROM system.tables WHERE name = 'flow_statistics'").trim() == "1"
-            && ch.query("SELECT count() FROM default.flow_statistics").trim() != "0"
+        if ch
+            .query("SELECT count() FROM system.tables WHERE name = 'flow_statistics'")
+            .trim()
+            == "1"
+            && ch
+                .query("SELECT count() FROM default.flow_statistics")
+                .trim()
+                != "0"
         {
             break;
         }
@@ -221,7 +262,11 @@ fn clickhouse_stopped_mid_run_loses_nothing() {
     ch.up();
     let run = feed.finish(Duration::from_secs(120));
     assert_eq!(run.status, Some(0), "{}", run.stderr);
-    assert!(run.stderr.contains("failed attempts"), "no failure seen: {}", run.stderr);
+    assert!(
+        run.stderr.contains("failed attempts"),
+        "no failure seen: {}",
+        run.stderr
+    );
     let all = ch.rows(false).len();
     eprintln!("{}", run.stderr);
     eprintln!(
@@ -229,4 +274,17 @@ fn clickhouse_stopped_mid_run_loses_nothing() {
         run.records.len()
     );
     check(&run.records, &ch.rows(true));
+}
+
+/// `cargo test --release --test sink_clickhouse -- --ignored --nocapture` (README figures).
+#[test]
+#[ignore]
+fn clickhouse_throughput() {
+    let dir = tempfile::tempdir().unwrap();
+    let ch = ClickHouse::start(dir.path());
+    let yaml = format!(
+        "clickhouse:\n  enabled: true\n  url: http://127.0.0.1:{}\n  batch: {{count: 5000}}\n",
+        ch.http
+    );
+    sinkkit::throughput("clickhouse", &yaml, 100_000);
 }

@@ -88,7 +88,10 @@ fn serve(c: TcpStream, st: &Mutex<State>) {
     let mut line = String::new();
     r.read_line(&mut line).unwrap();
     let mut parts = line.split_whitespace();
-    let (method, path) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+    let (method, path) = (
+        parts.next().unwrap_or("").to_string(),
+        parts.next().unwrap_or("").to_string(),
+    );
     let mut len = 0;
     let mut ctype = String::new();
     loop {
@@ -129,7 +132,10 @@ fn handle(method: &str, path: &str, ctype: &str, body: &[u8], st: &Mutex<State>)
         return (200, json!({"acknowledged": true}));
     }
     if method == "POST" && path.ends_with("/_bulk") {
-        assert!(ctype.starts_with("application/x-ndjson"), "bulk content type {ctype}");
+        assert!(
+            ctype.starts_with("application/x-ndjson"),
+            "bulk content type {ctype}"
+        );
         let text = std::str::from_utf8(body).expect("bulk body is UTF-8");
         assert!(text.ends_with('\n'), "bulk body must end with a newline");
         let lines: Vec<&str> = text.lines().collect();
@@ -142,7 +148,10 @@ fn handle(method: &str, path: &str, ctype: &str, body: &[u8], st: &Mutex<State>)
             let action: Value = serde_json::from_str(pair[0]).expect("action is JSON");
             let doc: Value = serde_json::from_str(pair[1]).expect("document is JSON");
             let meta = &action["index"];
-            let (index, id) = (meta["_index"].as_str().unwrap(), meta["_id"].as_str().unwrap());
+            let (index, id) = (
+                meta["_index"].as_str().unwrap(),
+                meta["_id"].as_str().unwrap(),
+            );
             if throttle && i % 3 == 1 {
                 errors = true;
                 st.throttled += 1;
@@ -151,7 +160,11 @@ fn handle(method: &str, path: &str, ctype: &str, body: &[u8], st: &Mutex<State>)
                 continue;
             }
             st.writes += 1;
-            let status = if st.docs.insert(id.to_string(), doc).is_some() { 200 } else { 201 };
+            let status = if st.docs.insert(id.to_string(), doc).is_some() {
+                200
+            } else {
+                201
+            };
             items.push(json!({"index": {"_index": index, "_id": id, "status": status, "result": "created"}}));
         }
         return (200, json!({"took": 1, "errors": errors, "items": items}));
@@ -167,13 +180,21 @@ fn config(port: u16, extra: &str) -> String {
 
 fn id_of(r: &Value) -> String {
     let f = &r["flow"];
-    format!("{}-{}-{}-{}", f["start_ts"], f["id"], f["type"].as_str().unwrap(), r["timestamp"])
+    format!(
+        "{}-{}-{}-{}",
+        f["start_ts"],
+        f["id"],
+        f["type"].as_str().unwrap(),
+        r["timestamp"]
+    )
 }
 
 /// Every record is a document, equal to it, under its id; nothing else is.
 fn check(records: &[Value], docs: &HashMap<String, Value>) {
     for r in records {
-        let d = docs.get(&id_of(r)).unwrap_or_else(|| panic!("record missing: {r}"));
+        let d = docs
+            .get(&id_of(r))
+            .unwrap_or_else(|| panic!("record missing: {r}"));
         assert_eq!(d, r);
     }
     assert_eq!(docs.len(), records.len(), "documents vs records");
@@ -181,7 +202,9 @@ fn check(records: &[Value], docs: &HashMap<String, Value>) {
 
 /// The number after `word` in the summary.
 fn number_after(text: &str, word: &str) -> u64 {
-    let at = text.find(word).unwrap_or_else(|| panic!("{word:?} not in:\n{text}"));
+    let at = text
+        .find(word)
+        .unwrap_or_else(|| panic!("{word:?} not in:\n{text}"));
     text[at + word.len()..]
         .split_whitespace()
         .next()
@@ -264,7 +287,10 @@ fn spool_outlives_the_run_and_is_replayed_first() {
         Duration::from_secs(60),
     );
     assert_eq!(first.status, Some(0), "{}", first.stderr);
-    assert_eq!(number_after(&first.stderr, "LEFT"), first.records.len() as u64);
+    assert_eq!(
+        number_after(&first.stderr, "LEFT"),
+        first.records.len() as u64
+    );
     es.up();
     let (second, _d) = sinkkit::run_file(
         &common::data("corpus/ndpi/chrome.pcap"),
@@ -272,8 +298,20 @@ fn spool_outlives_the_run_and_is_replayed_first() {
         Duration::from_secs(60),
     );
     assert_eq!(second.status, Some(0), "{}", second.stderr);
-    assert!(second.stderr.contains(&format!("({} from an earlier run's spool)", first.records.len())), "{}", second.stderr);
-    let all: Vec<Value> = first.records.iter().chain(&second.records).cloned().collect();
+    assert!(
+        second.stderr.contains(&format!(
+            "({} from an earlier run's spool)",
+            first.records.len()
+        )),
+        "{}",
+        second.stderr
+    );
+    let all: Vec<Value> = first
+        .records
+        .iter()
+        .chain(&second.records)
+        .cloned()
+        .collect();
     check(&all, &es.docs());
 }
 
@@ -314,12 +352,23 @@ fn full_spool_block_holds_the_pipeline_until_stopped_then_keeps_everything() {
     // The input is over but the run cannot end: the spool is full and the sink is down.
     let pid = feed.pid();
     std::thread::sleep(Duration::from_secs(3));
-    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists(), "flowsieve ended while blocked");
-    std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    assert!(
+        std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "flowsieve ended while blocked"
+    );
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
     let run = feed.finish(Duration::from_secs(60));
     assert_eq!(run.status, Some(0), "{}", run.stderr);
     assert!(number_after(&run.stderr, "waited") > 0, "{}", run.stderr);
-    assert_eq!(number_after(&run.stderr, "LEFT"), run.records.len() as u64, "{}", run.stderr);
+    assert_eq!(
+        number_after(&run.stderr, "LEFT"),
+        run.records.len() as u64,
+        "{}",
+        run.stderr
+    );
     // Next start, sink up: everything arrives.
     es.up();
     let (second, _d) = sinkkit::run_file(
@@ -330,4 +379,18 @@ fn full_spool_block_holds_the_pipeline_until_stopped_then_keeps_everything() {
     assert_eq!(second.status, Some(0), "{}", second.stderr);
     let all: Vec<Value> = run.records.iter().chain(&second.records).cloned().collect();
     check(&all, &es.docs());
+}
+
+/// `cargo test --release --test sink_elasticsearch -- --ignored --nocapture`: the in-test
+/// server, so this measures flowsieve's side (encoding, HTTP, answer parsing) only.
+#[test]
+#[ignore]
+fn elasticsearch_throughput() {
+    let mut es = FakeEs::new();
+    es.up();
+    let yaml = format!(
+        "elasticsearch:\n  enabled: true\n  port: {}\n  batch: {{count: 5000}}\n",
+        es.port
+    );
+    sinkkit::throughput("elasticsearch", &yaml, 100_000);
 }

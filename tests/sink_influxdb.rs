@@ -51,7 +51,9 @@ impl Influx {
         let bin = installed("/usr/bin/influxd");
         let p = Proc::spawn(
             "influxd",
-            Command::new(bin).arg("-config").arg(self.dir.join("influxdb.conf")),
+            Command::new(bin)
+                .arg("-config")
+                .arg(self.dir.join("influxdb.conf")),
             &self.dir.join("influxd.log"),
         );
         assert!(
@@ -73,11 +75,20 @@ impl Influx {
         let out = Command::new("curl")
             .args(["-sS", "--fail", "-G"])
             .arg(format!("http://127.0.0.1:{}/query", self.http))
-            .args(["--data-urlencode", "db=flowsieve", "--data-urlencode", "epoch=ns"])
+            .args([
+                "--data-urlencode",
+                "db=flowsieve",
+                "--data-urlencode",
+                "epoch=ns",
+            ])
             .args(["--data-urlencode", "q=SELECT * FROM flow_statistics"])
             .output()
             .expect("curl");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         let Some(series) = v["results"][0]["series"][0].as_object() else {
             return Vec::new();
@@ -109,7 +120,11 @@ fn flatten(path: &str, v: &Value, out: &mut BTreeMap<String, Value>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 flatten(&p, x, out);
             }
         }
@@ -133,7 +148,11 @@ fn check(records: &[Value], points: &[BTreeMap<String, Value>]) {
         .iter()
         .map(|p| (key(p["time"].as_i64().unwrap(), &p["type"]), p))
         .collect();
-    assert_eq!(by_time.len(), points.len(), "two points share type and time");
+    assert_eq!(
+        by_time.len(),
+        points.len(),
+        "two points share type and time"
+    );
     for r in records {
         let id = r["flow"]["id"].as_u64().unwrap();
         let t = r["timestamp"].as_i64().unwrap() * 1_000_000 + (id % 1_000_000) as i64;
@@ -153,7 +172,9 @@ fn check(records: &[Value], points: &[BTreeMap<String, Value>]) {
             got.remove(k);
         }
         for (k, w) in &want {
-            let g = got.get(k).unwrap_or_else(|| panic!("field {k} missing for {r}"));
+            let g = got
+                .get(k)
+                .unwrap_or_else(|| panic!("field {k} missing for {r}"));
             match (w.as_f64(), g.as_f64(), w.is_f64()) {
                 (Some(a), Some(b), true) => assert!((a - b).abs() < 1e-9, "{k}: {a} vs {b}"),
                 _ => assert_eq!(w, g, "field {k} of {r}"),
@@ -206,10 +227,27 @@ fn influxdb_stopped_mid_run_loses_nothing() {
     let run = feed.finish(Duration::from_secs(120));
     assert_eq!(run.status, Some(0), "{}", run.stderr);
     eprintln!("{}", run.stderr);
-    assert!(run.stderr.contains("failed attempts"), "no failure seen: {}", run.stderr);
+    assert!(
+        run.stderr.contains("failed attempts"),
+        "no failure seen: {}",
+        run.stderr
+    );
     eprintln!(
         "influxdb fault test: {} records, {before} delivered before the stop",
         run.records.len()
     );
     check(&run.records, &db.points());
+}
+
+/// `cargo test --release --test sink_influxdb -- --ignored --nocapture` (README figures).
+#[test]
+#[ignore]
+fn influxdb_throughput() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Influx::start(dir.path());
+    let yaml = format!(
+        "influxdb:\n  enabled: true\n  port: {}\n  batch: {{count: 5000}}\n",
+        db.http
+    );
+    sinkkit::throughput("influxdb", &yaml, 100_000);
 }

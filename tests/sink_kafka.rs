@@ -51,15 +51,24 @@ impl Broker {
                 .arg("broker")
                 .args(["--listener-url", &url, "--advertised-listener-url", &url])
                 .args(["--storage-engine", "memory://tansu/"]),
-            &self.dir.join(format!("tansu-{}.log", Instant::now().elapsed().as_nanos())),
+            &self
+                .dir
+                .join(format!("tansu-{}.log", Instant::now().elapsed().as_nanos())),
         );
-        assert!(wait_port(self.port, Duration::from_secs(30)), "tansu did not start");
+        assert!(
+            wait_port(self.port, Duration::from_secs(30)),
+            "tansu did not start"
+        );
         let st = Command::new(&bin)
             .args(["topic", "create", TOPIC, "--broker", &url])
             .args(["--partitions", &PARTITIONS.to_string()])
             .output()
             .expect("tansu topic create");
-        assert!(st.status.success(), "topic create: {}", String::from_utf8_lossy(&st.stderr));
+        assert!(
+            st.status.success(),
+            "topic create: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
         self.proc = Some(p);
     }
 
@@ -85,7 +94,8 @@ fn consume(port: u16, got: Got, stop: Arc<AtomicBool>) -> std::thread::JoinHandl
             .expect("consumer");
         let mut tpl = TopicPartitionList::new();
         for p in 0..PARTITIONS {
-            tpl.add_partition_offset(TOPIC, p, Offset::Beginning).unwrap();
+            tpl.add_partition_offset(TOPIC, p, Offset::Beginning)
+                .unwrap();
         }
         c.assign(&tpl).expect("assign");
         while !stop.load(Ordering::Relaxed) {
@@ -131,7 +141,10 @@ fn check(lines: &[String], got: &[(String, String)]) -> usize {
         assert!(h >= *n, "record lost ({h} of {n}): {line}");
     }
     for v in have.keys() {
-        assert!(want.contains_key(v), "message that flowsieve did not write: {v}");
+        assert!(
+            want.contains_key(v),
+            "message that flowsieve did not write: {v}"
+        );
     }
     let ids: HashMap<&str, String> = got
         .iter()
@@ -195,7 +208,11 @@ fn kafka_broker_killed_mid_run_loses_nothing() {
     let run = feed.finish(Duration::from_secs(180));
     assert_eq!(run.status, Some(0), "{}", run.stderr);
     eprintln!("{}", run.stderr);
-    assert!(run.stderr.contains("failed attempts"), "no failure seen: {}", run.stderr);
+    assert!(
+        run.stderr.contains("failed attempts"),
+        "no failure seen: {}",
+        run.stderr
+    );
     settle(&got, run.lines.len(), Duration::from_secs(30));
     stop.store(true, Ordering::Relaxed);
     second.join().unwrap();
@@ -205,4 +222,17 @@ fn kafka_broker_killed_mid_run_loses_nothing() {
         "kafka fault test: {} records, {before} consumed before the kill, {copies} copies",
         run.lines.len()
     );
+}
+
+/// `cargo test --release --test sink_kafka -- --ignored --nocapture` (README figures).
+#[test]
+#[ignore]
+fn kafka_throughput() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(dir.path());
+    let yaml = format!(
+        "kafka:\n  enabled: true\n  brokers: 127.0.0.1:{}\n  topic: {TOPIC}\n  batch: {{count: 5000}}\n",
+        broker.port
+    );
+    sinkkit::throughput("kafka", &yaml, 100_000);
 }

@@ -437,10 +437,16 @@ impl Config {
             empty("kafka.brokers", &k.brokers)?;
             empty("kafka.topic", &k.topic)?;
             if !matches!(k.acks.as_str(), "all" | "-1" | "0" | "1") {
-                return Err(("kafka.acks".into(), format!("{:?} is not all, 1 or 0", k.acks)));
+                return Err((
+                    "kafka.acks".into(),
+                    format!("{:?} is not all, 1 or 0", k.acks),
+                ));
             }
             if k.delivery_timeout_ms == 0 {
-                return Err(("kafka.delivery_timeout_ms".into(), "must be at least 1".into()));
+                return Err((
+                    "kafka.delivery_timeout_ms".into(),
+                    "must be at least 1".into(),
+                ));
             }
             check_common("kafka", &k.batch, &k.retry, &k.spool)?;
         }
@@ -461,10 +467,15 @@ impl Config {
         if e.enabled {
             check_url("elasticsearch.host".into(), &e.host)?;
             empty("elasticsearch.index_name", &e.index_name)?;
-            if e.index_name != e.index_name.to_lowercase() || e.index_name.contains(['/', ' ', ',', '#', '*']) {
+            if e.index_name != e.index_name.to_lowercase()
+                || e.index_name.contains(['/', ' ', ',', '#', '*'])
+            {
                 return Err((
                     "elasticsearch.index_name".into(),
-                    format!("{:?} is not a valid index name (lowercase, no / , # * or spaces)", e.index_name),
+                    format!(
+                        "{:?} is not a valid index name (lowercase, no / , # * or spaces)",
+                        e.index_name
+                    ),
                 ));
             }
             empty("elasticsearch.template_name", &e.template_name)?;
@@ -548,10 +559,22 @@ mod tests {
         for (yaml, key) in [
             ("kafka:\n  enabled: 1\n  topic: ''\n", "kafka.topic"),
             ("kafka:\n  enabled: 1\n  acks: some\n", "kafka.acks"),
-            ("clickhouse:\n  enabled: 1\n  url: localhost:8123\n", "clickhouse.url"),
-            ("influxdb:\n  enabled: 1\n  batch: {count: 0}\n", "influxdb.batch.count"),
-            ("elasticsearch:\n  enabled: 1\n  index_name: Flows\n", "elasticsearch.index_name"),
-            ("elasticsearch:\n  enabled: 1\n  spool: {when_full: maybe}\n", "when_full"),
+            (
+                "clickhouse:\n  enabled: 1\n  url: localhost:8123\n",
+                "clickhouse.url",
+            ),
+            (
+                "influxdb:\n  enabled: 1\n  batch: {count: 0}\n",
+                "influxdb.batch.count",
+            ),
+            (
+                "elasticsearch:\n  enabled: 1\n  index_name: Flows\n",
+                "elasticsearch.index_name",
+            ),
+            (
+                "elasticsearch:\n  enabled: 1\n  spool: {when_full: maybe}\n",
+                "when_full",
+            ),
             ("clickhouse:\n  enabled: 1\n  tabel: x\n", "tabel"),
         ] {
             let m = parse(yaml).unwrap_err().to_string();

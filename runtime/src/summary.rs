@@ -180,6 +180,14 @@ fn write_sink(f: &mut fmt::Formatter<'_>, k: &crate::export::SinkStats) -> fmt::
         "  {:<12} delivered {} records in {} batches",
         k.name, k.delivered, k.batches
     )?;
+    let secs = k.send_time.as_secs_f64();
+    if k.delivered > 0 && secs > 0.0 {
+        write!(
+            f,
+            ", {:.0} records/s while sending",
+            k.delivered as f64 / secs
+        )?;
+    }
     if k.recovered > 0 {
         write!(f, " ({} from an earlier run's spool)", k.recovered)?;
     }

@@ -112,12 +112,16 @@ pub struct Pcap {
 
 pub fn read_pcap(path: &Path) -> Pcap {
     let data = std::fs::read(path).expect("read capture");
-    assert_eq!(&data[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "little-endian classic pcap expected");
+    assert_eq!(
+        &data[..4],
+        &[0xd4, 0xc3, 0xb2, 0xa1],
+        "little-endian classic pcap expected"
+    );
     let mut packets = Vec::new();
     let mut at = 24;
     while at + 16 <= data.len() {
-        let incl = u32::from_le_bytes([data[at + 8], data[at + 9], data[at + 10], data[at + 11]])
-            as usize;
+        let incl =
+            u32::from_le_bytes([data[at + 8], data[at + 9], data[at + 10], data[at + 11]]) as usize;
         let end = (at + 16 + incl).min(data.len());
         packets.push(data[at..end].to_vec());
         at = end;
@@ -238,7 +242,11 @@ fn wait_finished(child: &mut Child, dir: &Path, started: Instant, timeout: Durat
 
 /// Runs flowsieve over a capture file with a config (`{dir}` = a temporary directory that
 /// lives as long as the returned guard).
-pub fn run_file(capture: &Path, config_yaml: &str, timeout: Duration) -> (Finished, tempfile::TempDir) {
+pub fn run_file(
+    capture: &Path,
+    config_yaml: &str,
+    timeout: Duration,
+) -> (Finished, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let started = Instant::now();
     let mut child = spawn_flowsieve(dir.path(), capture, config_yaml);
@@ -260,7 +268,10 @@ pub fn synthetic_pcap(path: &Path, flows: u32) {
         let mut ip = vec![0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0];
         ip.extend_from_slice(&src);
         ip.extend_from_slice(&[192, 0, 2, 1]);
-        let mut sum: u32 = ip.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]]) as u32).sum();
+        let mut sum: u32 = ip
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]) as u32)
+            .sum();
         while sum > 0xffff {
             sum = (sum & 0xffff) + (sum >> 16);
         }
@@ -287,10 +298,45 @@ pub fn delivery_yaml(count: usize, shutdown_s: u64) -> String {
 }
 
 /// Counts each line; used to compare what a server holds with what flowsieve wrote.
-pub fn multiset<'a>(it: impl IntoIterator<Item = &'a str>) -> std::collections::HashMap<&'a str, usize> {
+pub fn multiset<'a>(
+    it: impl IntoIterator<Item = &'a str>,
+) -> std::collections::HashMap<&'a str, usize> {
     let mut m = std::collections::HashMap::new();
     for s in it {
         *m.entry(s).or_insert(0) += 1;
     }
     m
+}
+
+/// Throughput of one sink: `flows` synthetic flows (2 records each) through flowsieve with
+/// `sink_yaml`; prints records/s end to end and while sending. Returns the summary.
+pub fn throughput(name: &str, sink_yaml: &str, flows: u32) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pcap = dir.path().join("synthetic.pcap");
+    synthetic_pcap(&pcap, flows);
+    let yaml = format!(
+        "temp_path: {{dir}}\nflows: {{timeouts: {{udp: 3600}}}}\nclassifiers: {{enabled: false}}\n{sink_yaml}"
+    );
+    let (run, _d) = run_file(&pcap, &yaml, Duration::from_secs(600));
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    let n = run.lines.len() as f64;
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with(name))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    eprintln!(
+        "THROUGHPUT {name}: {} records in {:.2} s end to end = {:.0} records/s; {line}",
+        run.lines.len(),
+        run.elapsed.as_secs_f64(),
+        n / run.elapsed.as_secs_f64()
+    );
+    assert!(
+        line.contains(&format!("delivered {} records", run.lines.len())),
+        "{}",
+        run.stderr
+    );
+    run.stderr
 }

@@ -147,8 +147,12 @@ pub fn row(rec: &[u8], out: &mut Vec<u8>) -> bool {
     let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
     let u = |k: &str| f[k].as_u64().unwrap_or(0);
     let (src_ip, dst_ip) = (s(&v["source"]["ip"]), s(&v["destination"]["ip"]));
-    let (kind, protocol, category, transport) =
-        (s(&f["type"]), s(&f["protocol"]), s(&f["category"]), s(&f["transport"]));
+    let (kind, protocol, category, transport) = (
+        s(&f["type"]),
+        s(&f["protocol"]),
+        s(&f["category"]),
+        s(&f["transport"]),
+    );
     let row = Row {
         timestamp: ts.div_euclid(1000),
         timestamp_ms: ts,

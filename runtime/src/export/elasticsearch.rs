@@ -61,8 +61,8 @@ fn template(index: &str, file: Option<&PathBuf>) -> Result<String, ExportError> 
             .map_err(|e| bad(format!("{} is not JSON: {e}", p.display())))?;
         return Ok(text);
     }
-    let mut t: Value = serde_json::from_str(TEMPLATE)
-        .map_err(|e| bad(format!("built-in template: {e}")))?;
+    let mut t: Value =
+        serde_json::from_str(TEMPLATE).map_err(|e| bad(format!("built-in template: {e}")))?;
     t["index_patterns"] = Value::from(vec![format!("{index}*")]);
     Ok(t.to_string())
 }

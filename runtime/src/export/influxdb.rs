@@ -45,7 +45,10 @@ impl InfluxSink {
 impl Sink for InfluxSink {
     fn prepare(&mut self) -> Result<(), SinkError> {
         if self.cfg.create_database {
-            let q = format!("CREATE DATABASE \"{}\"", self.cfg.database.replace('"', "\\\""));
+            let q = format!(
+                "CREATE DATABASE \"{}\"",
+                self.cfg.database.replace('"', "\\\"")
+            );
             self.http
                 .send(
                     "POST",

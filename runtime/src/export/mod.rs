@@ -45,6 +45,9 @@ pub enum ExportError {
     Sink { key: String, message: String },
 }
 
+/// A sink ready to start: which one, the sink itself, its batching/retry/spool settings.
+type SinkSetup = (SinkKind, Box<dyn Sink>, Common);
+
 /// Every output of a run: the JSON lines (unless turned off) and the enabled sinks.
 #[derive(Debug, Clone, Default)]
 pub struct SinkSpec {
@@ -83,9 +86,9 @@ impl SinkSpec {
     }
 
     /// Builds the enabled sinks (errors name the config key).
-    fn sinks(&self) -> Result<Vec<(SinkKind, Box<dyn Sink>, Common)>, ExportError> {
+    fn sinks(&self) -> Result<Vec<SinkSetup>, ExportError> {
         let t = &self.temp_path;
-        let mut v: Vec<(SinkKind, Box<dyn Sink>, Common)> = Vec::new();
+        let mut v: Vec<SinkSetup> = Vec::new();
         if let Some(k) = &self.kafka {
             let c = Common::new(&k.batch, &k.retry, &k.spool, t, "kafka");
             v.push((SinkKind::Kafka, Box::new(kafka::KafkaSink::new(k)?), c));
@@ -178,7 +181,10 @@ pub fn spawn(
                     }
                 }
             }
-            stats.sinks = handles.into_iter().map(runner::SinkHandle::finish).collect();
+            stats.sinks = handles
+                .into_iter()
+                .map(runner::SinkHandle::finish)
+                .collect();
             match failed {
                 Some((e, _)) if e.kind() == io::ErrorKind::BrokenPipe => {
                     stats.broken_pipe = true;

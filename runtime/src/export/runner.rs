@@ -78,7 +78,8 @@ impl SinkHandle {
         stats.spooled = st.spooled;
         stats.dropped = st.dropped;
         stats.blocked_ms = st.blocked.as_millis() as u64;
-        stats.left_in_spool = st.spool.records() + st.mem.iter().map(|b| b.records as u64).sum::<u64>();
+        stats.left_in_spool =
+            st.spool.records() + st.mem.iter().map(|b| b.records as u64).sum::<u64>();
         stats.spool_dir = st.spool.dir().display().to_string();
         stats
     }
@@ -92,15 +93,24 @@ pub fn start(
     stop: Arc<AtomicBool>,
 ) -> Result<SinkHandle, ExportError> {
     let max_bytes = (common.spool.max_mb * (1 << 20) as f64) as u64;
-    let (spool, rec) = Spool::open(&common.spool_dir, max_bytes).map_err(|e| ExportError::Sink {
-        key: format!("{name}.spool.dir"),
-        message: format!("cannot open the spool {}: {e}", common.spool_dir.display()),
-    })?;
+    let (spool, rec) =
+        Spool::open(&common.spool_dir, max_bytes).map_err(|e| ExportError::Sink {
+            key: format!("{name}.spool.dir"),
+            message: format!("cannot open the spool {}: {e}", common.spool_dir.display()),
+        })?;
     if rec.torn_bytes > 0 {
-        tracing::warn!(sink = name, bytes = rec.torn_bytes, "spool had a torn last entry (a crash while writing it); it was cut off");
+        tracing::warn!(
+            sink = name,
+            bytes = rec.torn_bytes,
+            "spool had a torn last entry (a crash while writing it); it was cut off"
+        );
     }
     if rec.records > 0 {
-        tracing::info!(sink = name, records = rec.records, "replaying records spooled by an earlier run");
+        tracing::info!(
+            sink = name,
+            records = rec.records,
+            "replaying records spooled by an earlier run"
+        );
     }
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
@@ -296,17 +306,14 @@ fn sender(mut sink: Box<dyn Sink>, shared: &Shared, common: &Common, stats: &mut
         let Some((batch, _)) = current.as_ref() else {
             continue;
         };
-        let result = if prepared {
-            Ok(())
-        } else {
-            sink.prepare()
-        }
-        .and_then(|()| {
+        let t0 = Instant::now();
+        let result = if prepared { Ok(()) } else { sink.prepare() }.and_then(|()| {
             prepared = true;
             sink.send(batch)
         });
         match result {
             Ok(d) => {
+                stats.send_time += t0.elapsed();
                 if stats.failures > 0 && backoff > initial {
                     tracing::info!(sink = name, "sink reachable again");
                 }

@@ -14,9 +14,7 @@ pub struct Batch {
 impl Batch {
     /// The records, one JSON document each, without their newlines.
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        self.lines
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
+        self.lines.split(|&b| b == b'\n').filter(|l| !l.is_empty())
     }
 
     /// A batch of some of this batch's records, chosen by index, in order.
@@ -123,6 +121,9 @@ pub struct SinkStats {
     pub spool_dir: String,
     /// Milliseconds the pipeline waited on a full spool (`when_full: block`).
     pub blocked_ms: u64,
+    /// Time spent in successful sends (encoding, request, answer): delivered / this = the
+    /// sink's own throughput.
+    pub send_time: std::time::Duration,
 }
 
 /// Pulls `flow.id` out of a record line without parsing the rest (Kafka keys, document ids).

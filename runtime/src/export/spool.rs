@@ -57,7 +57,10 @@ impl Spool {
         for e in fs::read_dir(dir)? {
             let name = e?.file_name();
             let name = name.to_string_lossy();
-            if let Some(n) = name.strip_suffix(".seg").and_then(|n| n.parse::<u64>().ok()) {
+            if let Some(n) = name
+                .strip_suffix(".seg")
+                .and_then(|n| n.parse::<u64>().ok())
+            {
                 segments.push(n);
             }
         }
