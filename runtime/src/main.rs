@@ -130,6 +130,9 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let is_file = !source.is_live();
     // JSON lines (unless `output.enabled: false` and no -o) plus every enabled sink.
     let sink = SinkSpec::from_config(&config, args.output.as_deref());
+    if sink.is_empty() {
+        bail!("output.enabled is false and no sink (kafka, clickhouse, influxdb, elasticsearch) is enabled: the records would go nowhere");
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

@@ -85,6 +85,15 @@ impl SinkSpec {
         }
     }
 
+    /// No JSON lines and no sink: the records would go nowhere.
+    pub fn is_empty(&self) -> bool {
+        self.json.is_none()
+            && self.kafka.is_none()
+            && self.clickhouse.is_none()
+            && self.influxdb.is_none()
+            && self.elasticsearch.is_none()
+    }
+
     /// Builds the enabled sinks (errors name the config key).
     fn sinks(&self) -> Result<Vec<SinkSetup>, ExportError> {
         let t = &self.temp_path;
