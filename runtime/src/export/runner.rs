@@ -433,3 +433,118 @@ fn reject(common: &Common, name: &str, batch: &Batch, idx: &[usize], reason: Opt
         tracing::error!(sink = name, path = %path.display(), error = %e, "cannot keep rejected records");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::config::{Batching, Retry, SpoolConfig};
+    use super::super::sink::{Delivery, SinkError};
+    use super::*;
+
+    /// Fails its first `fail` sends, then takes every other record of a batch once (the rest
+    /// are answered "retry"), recording what it took.
+    struct Flaky {
+        fail: usize,
+        got: Arc<Mutex<Vec<String>>>,
+        calls: usize,
+    }
+
+    impl Sink for Flaky {
+        fn send(&mut self, b: &Batch) -> Result<Delivery, SinkError> {
+            self.calls += 1;
+            if self.calls <= self.fail {
+                return Err(SinkError::Transient("down".into()));
+            }
+            let mut d = Delivery::all();
+            for (i, r) in b.iter().enumerate() {
+                if b.records > 1 && i % 2 == 1 && self.calls % 2 == 0 {
+                    d.retry.push(i);
+                } else {
+                    self.got
+                        .lock()
+                        .unwrap()
+                        .push(String::from_utf8(r.to_vec()).unwrap());
+                }
+            }
+            Ok(d)
+        }
+    }
+
+    fn common(dir: &std::path::Path, count: usize, flush_ms: u64) -> Common {
+        Common {
+            batch: Batching { count, flush_ms },
+            retry: Retry {
+                initial_ms: 1,
+                max_ms: 5,
+                shutdown_timeout_s: 30,
+            },
+            spool: SpoolConfig {
+                memory_batches: 1,
+                ..SpoolConfig::default()
+            },
+            spool_dir: dir.to_path_buf(),
+        }
+    }
+
+    #[test]
+    fn order_kept_through_failures_spool_and_partial_retries() {
+        let dir = tempfile::tempdir().unwrap();
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let sink = Flaky {
+            fail: 20,
+            got: got.clone(),
+            calls: 0,
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let h = start("t", Box::new(sink), common(dir.path(), 5, 1000), stop).unwrap();
+        let mut want = Vec::new();
+        for c in 0..100 {
+            let mut chunk = String::new();
+            for r in 0..3 {
+                let line = format!("{{\"c\":{c},\"r\":{r}}}");
+                chunk.push_str(&line);
+                chunk.push('\n');
+                want.push(line);
+            }
+            h.tx.send(Arc::from(chunk.into_bytes())).unwrap();
+        }
+        let stats = h.finish();
+        assert_eq!(stats.delivered, 300);
+        assert_eq!(stats.left_in_spool, 0);
+        assert!(
+            stats.spooled > 0,
+            "the failures should have pushed batches to disk"
+        );
+        assert!(stats.failures >= 20);
+        // Retried records come after the rest of their batch, but batches stay in order.
+        let got = got.lock().unwrap();
+        let mut sorted_got = got.clone();
+        sorted_got.sort();
+        let mut sorted_want = want.clone();
+        sorted_want.sort();
+        assert_eq!(sorted_got, sorted_want);
+        let batch_of = |s: &str| want.iter().position(|w| w == s).unwrap() / 5;
+        let batches: Vec<usize> = got.iter().map(|s| batch_of(s)).collect();
+        assert!(batches.windows(2).all(|w| w[0] <= w[1]), "{batches:?}");
+    }
+
+    #[test]
+    fn partial_batch_leaves_after_flush_ms() {
+        let dir = tempfile::tempdir().unwrap();
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let sink = Flaky {
+            fail: 0,
+            got: got.clone(),
+            calls: 1,
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let h = start("t", Box::new(sink), common(dir.path(), 1000, 50), stop).unwrap();
+        h.tx.send(Arc::from(&b"{\"a\":1}\n"[..])).unwrap();
+        let t0 = Instant::now();
+        while got.lock().unwrap().is_empty() && t0.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(got.lock().unwrap().len(), 1, "not flushed by age");
+        assert!(t0.elapsed() < Duration::from_secs(2));
+        assert_eq!(h.finish().delivered, 1);
+    }
+}
