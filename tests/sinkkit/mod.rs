@@ -158,11 +158,29 @@ impl Feed {
         let fifo = dir.path().join("packets.fifo");
         let st = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
         assert!(st.success());
-        let child = spawn_flowsieve(dir.path(), &fifo, config_yaml);
-        let f = std::fs::OpenOptions::new()
-            .write(true)
-            .open(&fifo)
-            .expect("open fifo");
+        let mut child = spawn_flowsieve(dir.path(), &fifo, config_yaml);
+        // Opening a FIFO for writing waits for its reader: if flowsieve dies first (a bad
+        // config), open it for reading here to release the writer, and fail with its stderr.
+        let opener = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&fifo)
+                    .expect("open fifo")
+            })
+        };
+        while !opener.is_finished() {
+            if let Ok(Some(st)) = child.try_wait() {
+                let _unblock = File::open(&fifo);
+                let _ = opener.join();
+                let err =
+                    std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap_or_default();
+                panic!("flowsieve exited ({st}) before reading its input:\n{err}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let f = opener.join().expect("fifo opener");
         Feed {
             child,
             fifo: Some(f),

@@ -456,7 +456,7 @@ mod tests {
             }
             let mut d = Delivery::all();
             for (i, r) in b.iter().enumerate() {
-                if b.records > 1 && i % 2 == 1 && self.calls % 2 == 0 {
+                if b.records > 1 && i % 2 == 1 && self.calls.is_multiple_of(2) {
                     d.retry.push(i);
                 } else {
                     self.got
