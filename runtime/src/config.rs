@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer};
 use thiserror::Error;
 
 use crate::export::config::{
-    check_common, check_url, ClickHouseConfig, ElasticConfig, InfluxConfig, KafkaConfig,
+    check_sinks, ClickHouseConfig, ElasticConfig, InfluxConfig, KafkaConfig,
 };
 
 #[derive(Debug, Error)]
@@ -408,78 +408,22 @@ impl Config {
                 "memory_mib and call_deadline_ms must be at least 1".into(),
             ));
         }
-        self.validate_sinks()
-            .map_err(|(key, message)| ConfigError::Sink {
-                path: path.to_path_buf(),
-                key,
-                message,
-            })?;
+        check_sinks(
+            &self.kafka,
+            &self.clickhouse,
+            &self.influxdb,
+            &self.elasticsearch,
+        )
+        .map_err(|(key, message)| ConfigError::Sink {
+            path: path.to_path_buf(),
+            key,
+            message,
+        })?;
         if self.threads > 256 {
             return Err(invalid(
                 "threads",
                 format!("{} is more than 256", self.threads),
             ));
-        }
-        Ok(())
-    }
-
-    /// Checks the enabled sinks' settings; errors are `(key, message)`.
-    fn validate_sinks(&self) -> Result<(), (String, String)> {
-        let empty = |key: &str, v: &str| {
-            if v.trim().is_empty() {
-                Err((key.to_string(), "must not be empty".to_string()))
-            } else {
-                Ok(())
-            }
-        };
-        let k = &self.kafka;
-        if k.enabled {
-            empty("kafka.brokers", &k.brokers)?;
-            empty("kafka.topic", &k.topic)?;
-            if !matches!(k.acks.as_str(), "all" | "-1" | "0" | "1") {
-                return Err((
-                    "kafka.acks".into(),
-                    format!("{:?} is not all, 1 or 0", k.acks),
-                ));
-            }
-            if k.delivery_timeout_ms == 0 {
-                return Err((
-                    "kafka.delivery_timeout_ms".into(),
-                    "must be at least 1".into(),
-                ));
-            }
-            check_common("kafka", &k.batch, &k.retry, &k.spool)?;
-        }
-        let c = &self.clickhouse;
-        if c.enabled {
-            check_url("clickhouse.url".into(), &c.url)?;
-            empty("clickhouse.database", &c.database)?;
-            empty("clickhouse.table", &c.table)?;
-            check_common("clickhouse", &c.batch, &c.retry, &c.spool)?;
-        }
-        let i = &self.influxdb;
-        if i.enabled {
-            check_url("influxdb.host".into(), &i.host)?;
-            empty("influxdb.database", &i.database)?;
-            check_common("influxdb", &i.batch, &i.retry, &i.spool)?;
-        }
-        let e = &self.elasticsearch;
-        if e.enabled {
-            check_url("elasticsearch.host".into(), &e.host)?;
-            empty("elasticsearch.index_name", &e.index_name)?;
-            if e.index_name != e.index_name.to_lowercase()
-                || e.index_name.contains(['/', ' ', ',', '#', '*'])
-            {
-                return Err((
-                    "elasticsearch.index_name".into(),
-                    format!(
-                        "{:?} is not a valid index name (lowercase, no / , # * or spaces)",
-                        e.index_name
-                    ),
-                ));
-            }
-            empty("elasticsearch.template_name", &e.template_name)?;
-            check_common("elasticsearch", &e.batch, &e.retry, &e.spool)?;
         }
         Ok(())
     }

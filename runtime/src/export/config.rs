@@ -273,6 +273,68 @@ impl Default for ElasticConfig {
     }
 }
 
+/// Checks the enabled sinks' settings; errors are `(key, message)`.
+pub fn check_sinks(
+    k: &KafkaConfig,
+    c: &ClickHouseConfig,
+    i: &InfluxConfig,
+    e: &ElasticConfig,
+) -> Result<(), (String, String)> {
+    let empty = |key: &str, v: &str| {
+        if v.trim().is_empty() {
+            Err((key.to_string(), "must not be empty".to_string()))
+        } else {
+            Ok(())
+        }
+    };
+    if k.enabled {
+        empty("kafka.brokers", &k.brokers)?;
+        empty("kafka.topic", &k.topic)?;
+        if !matches!(k.acks.as_str(), "all" | "-1" | "0" | "1") {
+            return Err((
+                "kafka.acks".into(),
+                format!("{:?} is not all, 1 or 0", k.acks),
+            ));
+        }
+        if k.delivery_timeout_ms == 0 {
+            return Err((
+                "kafka.delivery_timeout_ms".into(),
+                "must be at least 1".into(),
+            ));
+        }
+        check_common("kafka", &k.batch, &k.retry, &k.spool)?;
+    }
+    if c.enabled {
+        check_url("clickhouse.url".into(), &c.url)?;
+        empty("clickhouse.database", &c.database)?;
+        empty("clickhouse.table", &c.table)?;
+        check_common("clickhouse", &c.batch, &c.retry, &c.spool)?;
+    }
+    if i.enabled {
+        check_url("influxdb.host".into(), &i.host)?;
+        empty("influxdb.database", &i.database)?;
+        check_common("influxdb", &i.batch, &i.retry, &i.spool)?;
+    }
+    if e.enabled {
+        check_url("elasticsearch.host".into(), &e.host)?;
+        empty("elasticsearch.index_name", &e.index_name)?;
+        if e.index_name != e.index_name.to_lowercase()
+            || e.index_name.contains(['/', ' ', ',', '#', '*'])
+        {
+            return Err((
+                "elasticsearch.index_name".into(),
+                format!(
+                    "{:?} is not a valid index name (lowercase, no / , # * or spaces)",
+                    e.index_name
+                ),
+            ));
+        }
+        empty("elasticsearch.template_name", &e.template_name)?;
+        check_common("elasticsearch", &e.batch, &e.retry, &e.spool)?;
+    }
+    Ok(())
+}
+
 /// Checks one sink's common blocks; errors are `(key, message)`.
 pub fn check_common(
     sink: &'static str,
