@@ -19,3 +19,6 @@ if ! rustup target list --installed --toolchain 1.95.0 2>/dev/null | grep -qx wa
   echo "setup: adding the wasm32-unknown-unknown target" >&2
   rustup target add --toolchain 1.95.0 wasm32-unknown-unknown
 fi
+
+# Servers for the sink tests (Kafka-protocol broker, ClickHouse, InfluxDB).
+bash "$(dirname "$0")/setup-sinks.sh"

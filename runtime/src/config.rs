@@ -11,6 +11,10 @@ use ipnet::IpNet;
 use serde::{Deserialize, Deserializer};
 use thiserror::Error;
 
+use crate::export::config::{
+    check_sinks, ClickHouseConfig, ElasticConfig, InfluxConfig, KafkaConfig,
+};
+
 #[derive(Debug, Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
@@ -20,6 +24,12 @@ pub enum ConfigError {
     },
     #[error("config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
+    #[error("config file {path}: {key}: {message}")]
+    Sink {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
     #[error("config file {path}: {key}: {message}")]
     Invalid {
         path: PathBuf,
@@ -48,6 +58,12 @@ pub struct Config {
     pub tls: Tls,
     pub capture: Capture,
     pub output: Output,
+    /// The seed's key: where sinks keep their spools (`<temp_path>/spool/<sink>`).
+    pub temp_path: PathBuf,
+    pub kafka: KafkaConfig,
+    pub clickhouse: ClickHouseConfig,
+    pub influxdb: InfluxConfig,
+    pub elasticsearch: ElasticConfig,
 }
 
 impl Default for Config {
@@ -65,6 +81,11 @@ impl Default for Config {
             tls: Tls::default(),
             capture: Capture::default(),
             output: Output::default(),
+            temp_path: PathBuf::from("/var/tmp/flowsieve"),
+            kafka: KafkaConfig::default(),
+            clickhouse: ClickHouseConfig::default(),
+            influxdb: InfluxConfig::default(),
+            elasticsearch: ElasticConfig::default(),
         }
     }
 }
@@ -262,6 +283,10 @@ impl Default for Capture {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Output {
+    /// Write JSON lines (turn off when only the sinks below should get records; `-o` turns
+    /// them on again).
+    #[serde(deserialize_with = "seed_bool")]
+    pub enabled: bool,
     /// Where JSON lines go: `-` for stdout, or a file path. `-o` overrides it.
     pub file: String,
 }
@@ -269,13 +294,14 @@ pub struct Output {
 impl Default for Output {
     fn default() -> Self {
         Output {
+            enabled: true,
             file: "-".to_string(),
         }
     }
 }
 
 /// Reads the seed's booleans: `1`/`0`, `true`/`false`, `yes`/`no`.
-fn seed_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+pub(crate) fn seed_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum B {
@@ -382,6 +408,17 @@ impl Config {
                 "memory_mib and call_deadline_ms must be at least 1".into(),
             ));
         }
+        check_sinks(
+            &self.kafka,
+            &self.clickhouse,
+            &self.influxdb,
+            &self.elasticsearch,
+        )
+        .map_err(|(key, message)| ConfigError::Sink {
+            path: path.to_path_buf(),
+            key,
+            message,
+        })?;
         if self.threads > 256 {
             return Err(invalid(
                 "threads",
@@ -450,6 +487,43 @@ mod tests {
         let m = e.to_string();
         assert!(m.contains("output_intervall"), "{m}");
         assert!(m.contains("line 3"), "{m}");
+    }
+
+    #[test]
+    fn sink_keys_are_parsed_and_named() {
+        let c = parse(
+            "kafka:\n  enabled: 1\n  brokers: 127.0.0.1:9092\n  topic: flows\n  compression: zstd\n  \
+             batch: {count: 10, flush_ms: 50}\n  spool: {max_mb: 5, when_full: drop}\n\
+             influxdb: {enabled: yes, port: 8087}\noutput: {enabled: false}\n",
+        )
+        .unwrap();
+        assert!(c.kafka.enabled && c.influxdb.enabled && !c.output.enabled);
+        assert_eq!(c.kafka.batch.count, 10);
+        assert_eq!(c.influxdb.port, 8087);
+        for (yaml, key) in [
+            ("kafka:\n  enabled: 1\n  topic: ''\n", "kafka.topic"),
+            ("kafka:\n  enabled: 1\n  acks: some\n", "kafka.acks"),
+            (
+                "clickhouse:\n  enabled: 1\n  url: localhost:8123\n",
+                "clickhouse.url",
+            ),
+            (
+                "influxdb:\n  enabled: 1\n  batch: {count: 0}\n",
+                "influxdb.batch.count",
+            ),
+            (
+                "elasticsearch:\n  enabled: 1\n  index_name: Flows\n",
+                "elasticsearch.index_name",
+            ),
+            (
+                "elasticsearch:\n  enabled: 1\n  spool: {when_full: maybe}\n",
+                "when_full",
+            ),
+            ("clickhouse:\n  enabled: 1\n  tabel: x\n", "tabel"),
+        ] {
+            let m = parse(yaml).unwrap_err().to_string();
+            assert!(m.contains(key), "{yaml:?}: {m}");
+        }
     }
 
     #[test]

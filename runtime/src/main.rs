@@ -128,7 +128,11 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         },
     };
     let is_file = !source.is_live();
-    let sink = SinkSpec::parse(args.output.as_deref().unwrap_or(&config.output.file));
+    // JSON lines (unless `output.enabled: false` and no -o) plus every enabled sink.
+    let sink = SinkSpec::from_config(&config, args.output.as_deref());
+    if sink.is_empty() {
+        bail!("output.enabled is false and no sink (kafka, clickhouse, influxdb, elasticsearch) is enabled: the records would go nowhere");
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

@@ -143,6 +143,9 @@ impl fmt::Display for RunSummary {
             "  records      flow_start {}, flow_interval {}, flow_end {} ({} bytes)",
             w.records[0], w.records[1], w.records[2], self.export.bytes
         )?;
+        for k in &self.export.sinks {
+            write_sink(f, k)?;
+        }
         let errs: Vec<String> = c
             .errors
             .iter()
@@ -168,4 +171,62 @@ impl fmt::Display for RunSummary {
         }
         Ok(())
     }
+}
+
+/// One sink's line(s): what was delivered, and every record that was not.
+fn write_sink(f: &mut fmt::Formatter<'_>, k: &crate::export::SinkStats) -> fmt::Result {
+    write!(
+        f,
+        "  {:<12} delivered {} records in {} batches",
+        k.name, k.delivered, k.batches
+    )?;
+    let secs = k.send_time.as_secs_f64();
+    if k.delivered > 0 && secs > 0.0 {
+        write!(
+            f,
+            ", {:.0} records/s while sending",
+            k.delivered as f64 / secs
+        )?;
+    }
+    if k.recovered > 0 {
+        write!(f, " ({} from an earlier run's spool)", k.recovered)?;
+    }
+    writeln!(f)?;
+    if k.failures > 0 {
+        writeln!(
+            f,
+            "               {} failed attempts, retried (last: {})",
+            k.failures,
+            k.last_error.as_deref().unwrap_or("?")
+        )?;
+    }
+    if k.spooled > 0 || k.blocked_ms > 0 {
+        writeln!(
+            f,
+            "               {} records went through the spool; the pipeline waited {} ms on a full spool",
+            k.spooled, k.blocked_ms
+        )?;
+    }
+    if k.dropped > 0 {
+        writeln!(
+            f,
+            "               DROPPED {} records: spool full (when_full: drop)",
+            k.dropped
+        )?;
+    }
+    if k.rejected > 0 {
+        writeln!(
+            f,
+            "               REJECTED {} records refused by the sink (kept in {}/rejected.jsonl)",
+            k.rejected, k.spool_dir
+        )?;
+    }
+    if k.left_in_spool > 0 {
+        writeln!(
+            f,
+            "               LEFT {} records in the spool {} (sent at the next start)",
+            k.left_in_spool, k.spool_dir
+        )?;
+    }
+    Ok(())
 }

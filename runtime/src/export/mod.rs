@@ -1,11 +1,26 @@
-//! The exporter thread: owns the sinks and writes the workers' record chunks.
+//! The exporter thread: owns the sinks and feeds them the workers' record chunks.
 //!
-//! Channels are bounded, so a slow sink slows the workers (and then the capture) instead of
-//! dropping records. A sink that fails (disk full, closed pipe) stops the run: the error is
-//! reported and the capture thread is told to stop.
+//! - JSON lines to stdout or a file (`json`), the default. A failure there (disk full, closed
+//!   pipe) stops the run: the error is reported and the capture thread is told to stop.
+//! - Kafka, ClickHouse, InfluxDB, Elasticsearch (`kafka`, `clickhouse`, `influxdb`,
+//!   `elasticsearch`), each run by `runner` on threads of its own with batching, retries with
+//!   backoff and a bounded on-disk spool (`spool`); a sink that is down does not stop the run.
+//!
+//! Channels are bounded, so a slow output slows the workers (and then the capture) instead of
+//! dropping records, unless a sink's spool policy says to drop (and count).
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+pub mod clickhouse;
+pub mod config;
+pub mod elasticsearch;
+mod http;
+pub mod influxdb;
+mod json;
+pub mod kafka;
+mod runner;
+pub mod sink;
+pub mod spool;
+
+use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -14,80 +29,154 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Receiver, Sender};
 use thiserror::Error;
 
+pub use json::JsonTarget;
+pub use sink::SinkStats;
+
+use config::{ClickHouseConfig, Common, ElasticConfig, InfluxConfig, KafkaConfig};
+use sink::{Sink, SinkKind};
+
 #[derive(Debug, Error)]
 pub enum ExportError {
     #[error("cannot create output file {path}: {source}")]
     Create { path: PathBuf, source: io::Error },
     #[error("writing records to {target} failed: {source}")]
     Write { target: String, source: io::Error },
+    #[error("{key}: {message}")]
+    Sink { key: String, message: String },
 }
 
-/// Where JSON lines go.
-#[derive(Debug, Clone)]
-pub enum SinkSpec {
-    Stdout,
-    File(PathBuf),
+/// A sink ready to start: which one, the sink itself, its batching/retry/spool settings.
+type SinkSetup = (SinkKind, Box<dyn Sink>, Common);
+
+/// Every output of a run: the JSON lines (unless turned off) and the enabled sinks.
+#[derive(Debug, Clone, Default)]
+pub struct SinkSpec {
+    pub json: Option<JsonTarget>,
+    pub kafka: Option<KafkaConfig>,
+    pub clickhouse: Option<ClickHouseConfig>,
+    pub influxdb: Option<InfluxConfig>,
+    pub elasticsearch: Option<ElasticConfig>,
+    /// The seed's `temp_path`: spools default to `<temp_path>/spool/<sink>`.
+    pub temp_path: PathBuf,
 }
 
 impl SinkSpec {
+    /// JSON lines only: `-` for stdout, otherwise a file path.
     pub fn parse(s: &str) -> SinkSpec {
-        if s == "-" {
-            SinkSpec::Stdout
-        } else {
-            SinkSpec::File(PathBuf::from(s))
+        SinkSpec {
+            json: Some(JsonTarget::parse(s)),
+            ..SinkSpec::default()
         }
     }
 
-    fn describe(&self) -> String {
-        match self {
-            SinkSpec::Stdout => "standard output".into(),
-            SinkSpec::File(p) => p.display().to_string(),
+    /// The outputs the config enables; `json` overrides `output.file` (the `-o` option).
+    pub fn from_config(c: &crate::config::Config, json: Option<&str>) -> SinkSpec {
+        let on = |b: bool| b.then_some(());
+        SinkSpec {
+            json: match json {
+                Some(s) => Some(JsonTarget::parse(s)),
+                None => on(c.output.enabled).map(|()| JsonTarget::parse(&c.output.file)),
+            },
+            kafka: on(c.kafka.enabled).map(|()| c.kafka.clone()),
+            clickhouse: on(c.clickhouse.enabled).map(|()| c.clickhouse.clone()),
+            influxdb: on(c.influxdb.enabled).map(|()| c.influxdb.clone()),
+            elasticsearch: on(c.elasticsearch.enabled).map(|()| c.elasticsearch.clone()),
+            temp_path: c.temp_path.clone(),
         }
     }
 
-    fn open(&self) -> Result<Box<dyn Write + Send>, ExportError> {
-        Ok(match self {
-            SinkSpec::Stdout => Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
-            SinkSpec::File(p) => Box::new(BufWriter::with_capacity(
-                1 << 16,
-                File::create(p).map_err(|source| ExportError::Create {
-                    path: p.clone(),
-                    source,
-                })?,
-            )),
-        })
+    /// No JSON lines and no sink: the records would go nowhere.
+    pub fn is_empty(&self) -> bool {
+        self.json.is_none()
+            && self.kafka.is_none()
+            && self.clickhouse.is_none()
+            && self.influxdb.is_none()
+            && self.elasticsearch.is_none()
+    }
+
+    /// Builds the enabled sinks (errors name the config key).
+    fn sinks(&self) -> Result<Vec<SinkSetup>, ExportError> {
+        let t = &self.temp_path;
+        let mut v: Vec<SinkSetup> = Vec::new();
+        if let Some(k) = &self.kafka {
+            let c = Common::new(&k.batch, &k.retry, &k.spool, t, "kafka");
+            v.push((SinkKind::Kafka, Box::new(kafka::KafkaSink::new(k)?), c));
+        }
+        if let Some(k) = &self.clickhouse {
+            let c = Common::new(&k.batch, &k.retry, &k.spool, t, "clickhouse");
+            v.push((
+                SinkKind::ClickHouse,
+                Box::new(clickhouse::ClickHouseSink::new(k)),
+                c,
+            ));
+        }
+        if let Some(k) = &self.influxdb {
+            let c = Common::new(&k.batch, &k.retry, &k.spool, t, "influxdb");
+            v.push((
+                SinkKind::InfluxDb,
+                Box::new(influxdb::InfluxSink::new(k)),
+                c,
+            ));
+        }
+        if let Some(k) = &self.elasticsearch {
+            let c = Common::new(&k.batch, &k.retry, &k.spool, t, "elasticsearch");
+            v.push((
+                SinkKind::Elasticsearch,
+                Box::new(elasticsearch::ElasticSink::new(k)?),
+                c,
+            ));
+        }
+        Ok(v)
     }
 }
 
 #[derive(Debug, Default, Clone)]
 pub struct ExportStats {
+    /// Bytes of JSON lines written.
     pub bytes: u64,
     /// A closed pipe (e.g. `| head`) ends the run quietly, like other Unix tools.
     pub broken_pipe: bool,
+    pub sinks: Vec<SinkStats>,
 }
 
-/// Starts the exporter. It runs until every sender of `rx` is gone.
+/// Starts the exporter. It runs until every sender of `rx` is gone, then lets each sink
+/// deliver (or spool) what it holds.
 pub fn spawn(
     spec: SinkSpec,
     rx: Receiver<Vec<u8>>,
     recycle: Sender<Vec<u8>>,
     stop: Arc<AtomicBool>,
 ) -> Result<JoinHandle<Result<ExportStats, ExportError>>, ExportError> {
-    let mut sink = spec.open()?;
-    let target = spec.describe();
+    let mut json = match &spec.json {
+        Some(t) => Some((t.open()?, t.describe())),
+        None => None,
+    };
+    let mut handles = Vec::new();
+    for (kind, sink, common) in spec.sinks()? {
+        handles.push(runner::start(kind.key(), sink, common, stop.clone())?);
+    }
     let handle = std::thread::Builder::new()
         .name("exporter".into())
         .spawn(move || {
             let mut stats = ExportStats::default();
-            let mut failed: Option<io::Error> = None;
+            let mut failed: Option<(io::Error, String)> = None;
             for mut chunk in rx {
                 if failed.is_none() {
-                    match sink.write_all(&chunk) {
-                        Ok(()) => stats.bytes += chunk.len() as u64,
-                        Err(e) => {
-                            stop.store(true, Ordering::Relaxed);
-                            failed = Some(e);
+                    if let Some((w, target)) = json.as_mut() {
+                        match w.write_all(&chunk) {
+                            Ok(()) => stats.bytes += chunk.len() as u64,
+                            Err(e) => {
+                                stop.store(true, Ordering::Relaxed);
+                                failed = Some((e, target.clone()));
+                            }
                         }
+                    }
+                }
+                if !handles.is_empty() {
+                    let shared: Arc<[u8]> = Arc::from(chunk.as_slice());
+                    for h in &handles {
+                        // A sink's intake only goes away at the end; nothing to do then.
+                        let _ = h.tx.send(shared.clone());
                     }
                 }
                 chunk.clear();
@@ -95,16 +184,22 @@ pub fn spawn(
                 let _ = recycle.try_send(chunk);
             }
             if failed.is_none() {
-                if let Err(e) = sink.flush() {
-                    failed = Some(e);
+                if let Some((w, target)) = json.as_mut() {
+                    if let Err(e) = w.flush() {
+                        failed = Some((e, target.clone()));
+                    }
                 }
             }
+            stats.sinks = handles
+                .into_iter()
+                .map(runner::SinkHandle::finish)
+                .collect();
             match failed {
-                Some(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                Some((e, _)) if e.kind() == io::ErrorKind::BrokenPipe => {
                     stats.broken_pipe = true;
                     Ok(stats)
                 }
-                Some(source) => Err(ExportError::Write { target, source }),
+                Some((source, target)) => Err(ExportError::Write { target, source }),
                 None => Ok(stats),
             }
         })
