@@ -174,8 +174,11 @@ fn second_load_hits_the_compile_cache() {
 
 #[test]
 fn instances_are_reused_and_recycled_every_n_calls() {
+    // Recycling is under test, not the deadline: a generous one, so a call descheduled on a
+    // loaded machine is not retried on an extra instance (see worker.rs `call`).
     let rt = runtime(RuntimeConfig {
         recycle_after_calls: 4,
+        call_deadline: std::time::Duration::from_secs(2),
         ..config(None)
     });
     let mut w = rt.worker();
