@@ -40,8 +40,11 @@ import json, resource, subprocess, sys, time
 t0 = time.perf_counter()
 r = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 wall = time.perf_counter() - t0
-print(json.dumps({"wall": wall, "rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-                  "rc": r.returncode, "out": r.stdout.decode("utf-8", "replace")[-20000:],
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+out = r.stdout.decode("utf-8", "replace")
+print(json.dumps({"wall": wall, "rss_kib": ru.ru_maxrss, "cpu": ru.ru_utime + ru.ru_stime,
+                  "conversations": sum(1 for line in out.splitlines() if " <-> " in line),
+                  "rc": r.returncode, "out": out[-20000:],
                   "err": r.stderr.decode("utf-8", "replace")[-20000:]}))
 """
 
@@ -77,11 +80,6 @@ def ndpi_counts(out):
     return int(m.group(1)), int(m.group(2)), int(f.group(1))
 
 
-def tshark_flows(out):
-    """Conversations listed by tshark's conv,tcp and conv,udp tables."""
-    return sum(1 for line in out.splitlines() if " <-> " in line)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--capture", default=os.path.join(os.environ.get("FLOWSIEVE_BENCH_DIR", "/work/bench-data"),
@@ -89,6 +87,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-build", action="store_true", help="use the release binaries already built")
     ap.add_argument("--skip-tshark", action="store_true", help="leave tshark out (it is the slowest)")
+    ap.add_argument("--flowsieve", help="the flowsieve binary to time (default: the release build)")
     args = ap.parse_args()
     ensure_capture(args.capture)
     ensure_peers(args.skip_tshark)
@@ -96,7 +95,7 @@ def main():
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "flowsieve", "--example", "pcap_floor"],
                        cwd=ROOT, check=True)
-    fs = os.path.join(target, "release", "flowsieve")
+    fs = args.flowsieve or os.path.join(target, "release", "flowsieve")
     floor = os.path.join(target, "release", "examples", "pcap_floor")
     cap = args.capture
     cases = {
@@ -118,28 +117,32 @@ def main():
     if ndpi_total != packets:
         raise SystemExit(f"ndpiReader read {ndpi_total} packets, flowsieve {packets}: not the same file?")
     if "tshark" in cases:
-        flows["tshark"] = tshark_flows(first["tshark"]["out"])
+        # Conversations listed by tshark's conv,tcp and conv,udp tables.
+        flows["tshark"] = first["tshark"]["conversations"]
 
     walls = {k: [] for k in cases}
     rss = {k: [] for k in cases}
+    cpus = {k: [] for k in cases}
     for i in range(args.runs):
         for name, cmd in cases.items():
             r = run_once(cmd)
             walls[name].append(r["wall"])
             rss[name].append(r["rss_kib"])
+            cpus[name].append(r["cpu"])
         print(f"round {i + 1}/{args.runs}: " + ", ".join(f"{k} {walls[k][-1]:.3f} s" for k in cases),
               file=sys.stderr)
 
     med = {k: statistics.median(v) for k, v in walls.items()}
     mrss = {k: statistics.median(v) for k, v in rss.items()}
+    mcpu = {k: statistics.median(v) for k, v in cpus.items()}
     pps = {k: packets / med[k] for k in cases}
     print(f"capture: {cap}: {packets} packets (ndpiReader: {ndpi_seen} IP packets); "
           f"median of {args.runs} alternating runs")
-    print(f"| case | wall s | packets/s | flows | flows/s | peak RSS MiB | × ndpiReader pkt/s | × floor time |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| case | wall s | CPU s | packets/s | flows | flows/s | peak RSS MiB | × ndpiReader pkt/s | × floor time |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for k in cases:
         fl = flows.get(k)
-        print(f"| {k} | {med[k]:.3f} | {pps[k] / 1e6:.2f} M | {fl if fl is not None else '—'} | "
+        print(f"| {k} | {med[k]:.3f} | {mcpu[k]:.3f} | {pps[k] / 1e6:.2f} M | {fl if fl is not None else '—'} | "
               f"{(f'{fl / med[k] / 1e3:.0f} k') if fl else '—'} | {mrss[k] / 1024:.0f} | "
               f"{pps[k] / pps['ndpiReader']:.2f} | {med[k] / med['floor']:.2f} |")
     t1, t2, nd = med["flowsieve-1"], med["flowsieve-2"], med["ndpiReader"]
@@ -147,6 +150,9 @@ def main():
     print(f"flowsieve-1: {nd / t1:.2f}x ndpiReader's packets/s (target >= 3), {t1 / med['floor']:.2f}x the floor's "
           f"time (target <= 3)")
     print(f"flowsieve-2: {t1 / t2:.2f}x flowsieve-1 (target >= 1.7), {t2 / med['floor']:.2f}x the floor's time")
+    print(f"CPU time (all threads): flowsieve-1 {mcpu['flowsieve-1']:.3f} s, ndpiReader {mcpu['ndpiReader']:.3f} s "
+          f"({mcpu['ndpiReader'] / mcpu['flowsieve-1']:.2f}x), floor {mcpu['floor']:.3f} s; "
+          f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"peak RSS: flowsieve-1 {mrss['flowsieve-1'] / 1024:.0f} MiB, flowsieve-2 {mrss['flowsieve-2'] / 1024:.0f} MiB, "
           f"ndpiReader {mrss['ndpiReader'] / 1024:.0f} MiB (target: below ndpiReader)")
 
