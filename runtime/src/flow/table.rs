@@ -296,37 +296,17 @@ impl FlowTable {
 
     /// Ends the least recently filed flow to make room. False when nothing could go.
     fn evict_one(&mut self, ended: &mut Vec<(Flow, EndReason)>) -> bool {
-        let mut cands = std::mem::take(&mut self.due);
-        let mut evicted = false;
-        // Each round takes one second's entries; stale ones are dropped as we go.
-        for _ in 0..4 {
-            self.wheel.pop_earliest(&mut cands);
-            if cands.is_empty() {
-                break;
+        let slots = &self.slots;
+        let Some(e) = self.wheel.pop_earliest_live(|e| Self::filed(slots, e)) else {
+            return false;
+        };
+        match self.remove(e.slot) {
+            Some(f) => {
+                ended.push((f, EndReason::Evicted));
+                true
             }
-            let mut rest = cands.drain(..);
-            for e in rest.by_ref() {
-                if let Filed::Live(_) = Self::filed(&self.slots, e) {
-                    if let Some(f) = self.remove(e.slot) {
-                        ended.push((f, EndReason::Evicted));
-                        evicted = true;
-                        break;
-                    }
-                }
-            }
-            // Re-file the valid entries we did not use, under their own second.
-            for e in rest {
-                if let Filed::Live(sec) = Self::filed(&self.slots, e) {
-                    self.wheel.refile(e, sec);
-                }
-            }
-            if evicted {
-                break;
-            }
+            None => false,
         }
-        cands.clear();
-        self.due = cands;
-        evicted
     }
 
     /// Ends up to `max` flows (end of input, shutdown) and tells whether more remain: the

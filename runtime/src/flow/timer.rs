@@ -29,6 +29,9 @@ pub struct TimerWheel {
     /// Last second processed; entries for seconds ≤ cursor are due.
     cursor: Option<i64>,
     next_stamp: u32,
+    /// No live entry is filed under an (unprocessed) second before this one: evictions
+    /// start looking here instead of walking empty seconds up to the longest timeout.
+    scan_from: i64,
 }
 
 impl TimerWheel {
@@ -39,6 +42,7 @@ impl TimerWheel {
             buckets: (0..n).map(|_| Vec::new()).collect(),
             cursor: None,
             next_stamp: 0,
+            scan_from: i64::MIN,
         }
     }
 
@@ -55,6 +59,7 @@ impl TimerWheel {
         };
         // Stamps wrap after 2^32 filings; a stale entry mistaken for live only makes the
         // table re-check that flow's deadline, which is always re-verified.
+        self.scan_from = self.scan_from.min(sec);
         let stamp = self.next_stamp;
         self.next_stamp = self.next_stamp.wrapping_add(1);
         let b = self.slot(sec);
@@ -93,24 +98,35 @@ impl TimerWheel {
         self.cursor = Some(now_sec);
     }
 
-    /// Takes the entries of the earliest non-empty second (eviction candidates).
-    pub fn pop_earliest(&mut self, out: &mut Vec<Entry>) {
+    /// Takes the live entry filed under the earliest second (the eviction candidate),
+    /// dropping stale entries on the way. Entries come off the end of the earliest bucket
+    /// one at a time, so an eviction costs O(1) amortised however many flows share that
+    /// second (a SYN flood against the flow cap evicts on every packet).
+    pub fn pop_earliest_live(&mut self, filed: impl Fn(Entry) -> Filed) -> Option<Entry> {
         let n = self.buckets.len() as i64;
-        let from = self.cursor.map_or(0, |c| c + 1);
-        for sec in from..from + n {
+        let from = self.cursor.map_or(0, |c| c + 1).max(self.scan_from);
+        let mut later_laps = Vec::new();
+        let mut found = None;
+        'seconds: for sec in from..from + n {
             let b = self.slot(sec);
-            if !self.buckets[b].is_empty() {
-                out.append(&mut self.buckets[b]);
-                return;
+            while let Some(e) = self.buckets[b].pop() {
+                match filed(e) {
+                    Filed::Stale => {}
+                    // Before the first advance every filed second counts as this lap.
+                    Filed::Live(s) if self.cursor.is_none() || s <= sec => {
+                        found = Some(e);
+                        break;
+                    }
+                    Filed::Live(_) => later_laps.push(e),
+                }
+            }
+            self.buckets[b].append(&mut later_laps);
+            if found.is_some() {
+                self.scan_from = sec;
+                break 'seconds;
             }
         }
-    }
-
-    /// Puts an entry back under `sec` with its stamp unchanged (an eviction candidate that
-    /// was not used).
-    pub fn refile(&mut self, e: Entry, sec: i64) {
-        let b = self.slot(sec);
-        self.buckets[b].push(e);
+        found
     }
 
     pub fn heap_bytes(&self) -> usize {
@@ -123,6 +139,7 @@ impl TimerWheel {
         for b in &mut self.buckets {
             *b = Vec::new();
         }
+        self.scan_from = i64::MIN;
     }
 }
 
@@ -204,7 +221,7 @@ mod tests {
         let mut out = Vec::new();
         w.advance(50, &mut out, f.filed());
         assert_eq!(f.file(&mut w, 1, 10), 51);
-        w.pop_earliest(&mut out);
-        assert_eq!(out.len(), 1);
+        assert_eq!(w.pop_earliest_live(f.filed()).map(|e| e.slot), Some(1));
+        assert!(w.pop_earliest_live(f.filed()).is_none());
     }
 }
