@@ -14,3 +14,4 @@ pub mod inspect;
 pub mod pipeline;
 pub mod record;
 pub mod summary;
+pub mod synth;

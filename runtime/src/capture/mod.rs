@@ -1,9 +1,19 @@
 //! Packet sources: a capture file (any format and link type libpcap reads; the format is
 //! sniffed from the magic bytes, never the file name) or a live interface.
+//!
+//! Classic pcap files of the common link types are read in place from a memory mapping
+//! (`mapped`); everything else, and anything unusual inside such a file, goes through libpcap.
+
+mod mapped;
+
+pub use mapped::Mapping;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use std::os::fd::{AsRawFd, RawFd};
+
+use mapped::{MappedPcap, Step};
 
 use pcap::{Activated, Capture};
 use thiserror::Error;
@@ -38,6 +48,11 @@ pub struct Source {
     /// does not fire on Linux (TPACKET_V3) while no packet arrives, which would leave a
     /// quiet interface deaf to SIGTERM and to clock ticks.
     poll_fd: Option<RawFd>,
+    /// The in-place reader, while it is in charge; `cap` then waits at the file's start in
+    /// case it has to take over.
+    mapped: Option<MappedPcap>,
+    /// Packets delivered so far (what libpcap skips when it takes over).
+    delivered: u64,
 }
 
 /// Longest wait for a live packet before the caller gets a [`Next::Timeout`].
@@ -63,7 +78,11 @@ impl Source {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        Source::finish(cap.into(), filter, false)
+        let mut source = Source::finish(cap.into(), filter, false)?;
+        if filter.is_none_or(|f| f.trim().is_empty()) {
+            source.mapped = MappedPcap::open(path);
+        }
+        Ok(source)
     }
 
     pub fn open_live(
@@ -114,6 +133,8 @@ impl Source {
             link,
             live,
             poll_fd: None,
+            mapped: None,
+            delivered: 0,
         })
     }
 
@@ -125,9 +146,54 @@ impl Source {
         self.live
     }
 
+    /// The mapping packets are read from, while the in-place reader is in charge: batches
+    /// refer to payloads in it instead of copying them.
+    pub fn mapping(&self) -> Option<Arc<Mapping>> {
+        self.mapped.as_ref().map(|m| m.mapping().clone())
+    }
+
+    pub fn next_packet(&mut self) -> Next<'_> {
+        let step = self.mapped.as_mut().map(MappedPcap::next);
+        match step {
+            Some(Step::Packet(r)) => {
+                self.delivered += 1;
+                let data = self
+                    .mapped
+                    .as_ref()
+                    .and_then(|m| m.mapping().bytes().get(r.at..r.at + r.caplen))
+                    .unwrap_or(&[]);
+                return Next::Packet {
+                    ts_us: r.ts_us,
+                    data,
+                    wire_len: r.wire_len,
+                };
+            }
+            Some(Step::End) => return Next::End,
+            Some(Step::HandOver) => self.hand_over(),
+            None => {}
+        }
+        self.delivered += 1;
+        self.next_from_libpcap()
+    }
+
+    /// libpcap takes over from the in-place reader: it reads again the packets already
+    /// delivered, then goes on (and judges the record the in-place reader would not).
+    fn hand_over(&mut self) {
+        tracing::debug!(
+            packet = self.delivered + 1,
+            "libpcap takes over the capture file"
+        );
+        self.mapped = None;
+        for _ in 0..self.delivered {
+            if self.cap.next_packet().is_err() {
+                break;
+            }
+        }
+    }
+
     // time_t and suseconds_t are i64 here but not on every target: keep the casts.
     #[allow(clippy::unnecessary_cast)]
-    pub fn next_packet(&mut self) -> Next<'_> {
+    fn next_from_libpcap(&mut self) -> Next<'_> {
         match self.cap.next_packet() {
             Ok(p) => Next::Packet {
                 ts_us: (p.header.ts.tv_sec as i64)

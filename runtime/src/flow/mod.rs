@@ -1,6 +1,7 @@
 //! Flows: the per-conversation state a worker keeps, and its table.
 
 pub mod key;
+mod slots;
 pub mod table;
 mod timer;
 
@@ -102,8 +103,13 @@ pub struct Flow {
     pub started: bool,
     /// Closed by FIN/RST, lingering until `tcp_closed` passes.
     pub closing: Option<EndReason>,
-    /// Second the flow's timer entry is filed under (see `timer`).
+    /// Second the flow's timer entry is filed under, and that entry's stamp (see `timer`).
     pub(crate) timer_sec: i64,
+    pub(crate) timer_stamp: u32,
+    /// Where the flow lives in its table (set when stored).
+    pub slot: u32,
+    /// On the worker's list of flows that time alone can move on (see the worker).
+    pub watched: bool,
 }
 
 impl Flow {
@@ -131,6 +137,9 @@ impl Flow {
             started: false,
             closing: None,
             timer_sec: i64::MIN,
+            timer_stamp: 0,
+            slot: 0,
+            watched: false,
         }
     }
 

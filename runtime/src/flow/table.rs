@@ -1,11 +1,14 @@
 //! A worker's flow table: lookup, creation (who is the client), idle expiry, eviction under
 //! the cap, and TCP port reuse. Owned by one worker thread, so no locks.
 
-use hashbrown::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 use ipnet::IpNet;
 
 use super::key::{FlowKey, IpProto};
-use super::timer::{Entry, TimerWheel};
+use super::slots::Slots;
+use super::timer::{Entry, Filed, TimerWheel};
 use super::{sender_is_server_by_port, EndReason, Flow, CLIENT, SERVER};
 use crate::config::{Config, DirectionMethod};
 use crate::decode::TcpFields;
@@ -87,7 +90,11 @@ pub struct PacketView {
 
 pub struct FlowTable {
     cfg: TableConfig,
-    flows: HashMap<FlowKey, Flow>,
+    /// Key -> slot: 4 bytes per bucket; the key itself lives in the flow.
+    index: HashTable<u32>,
+    /// Randomly seeded (foldhash): crafted keys cannot aim at one bucket chain.
+    hasher: DefaultHashBuilder,
+    slots: Slots,
     wheel: TimerWheel,
     created: u64,
     due: Vec<Entry>,
@@ -98,7 +105,9 @@ impl FlowTable {
         let wheel = TimerWheel::new(cfg.horizon_secs());
         FlowTable {
             cfg,
-            flows: HashMap::new(),
+            index: HashTable::new(),
+            hasher: DefaultHashBuilder::default(),
+            slots: Slots::default(),
             wheel,
             created: 0,
             due: Vec::new(),
@@ -106,15 +115,42 @@ impl FlowTable {
     }
 
     pub fn len(&self) -> usize {
-        self.flows.len()
+        self.slots.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.flows.is_empty()
+        self.slots.len() == 0
     }
 
     pub fn created(&self) -> u64 {
         self.created
+    }
+
+    /// Heap bytes of the table itself (slots, index, timer wheel), not of what flows point
+    /// to (inspection state, TLS metadata).
+    pub fn heap_bytes(&self) -> usize {
+        self.slots.heap_bytes() + self.index.capacity() * 5 + self.wheel.heap_bytes()
+    }
+
+    fn find(&self, hash: u64, key: &FlowKey) -> Option<u32> {
+        let slots = &self.slots;
+        self.index
+            .find(hash, |&s| slots.get(s).is_some_and(|f| f.key == *key))
+            .copied()
+    }
+
+    /// Takes a flow out of the table (its timer entries go stale).
+    fn remove(&mut self, slot: u32) -> Option<Flow> {
+        let f = self.slots.take(slot)?;
+        let hash = self.hasher.hash_one(f.key);
+        if let Ok(e) = self.index.find_entry(hash, |&s| s == slot) {
+            e.remove();
+        }
+        Some(f)
+    }
+
+    pub fn get_mut(&mut self, slot: u32) -> Option<&mut Flow> {
+        self.slots.get_mut(slot)
     }
 
     /// Finds or creates the packet's flow and counts the packet in it. Flows that end
@@ -125,44 +161,52 @@ impl FlowTable {
         p: &PacketView,
         ended: &mut Vec<(Flow, EndReason)>,
     ) -> (&mut Flow, usize) {
-        let restart = match self.flows.get(&p.key) {
-            Some(f) => {
-                let new_syn = p.tcp.is_some_and(|t| t.syn() && !t.ack_flag());
-                let idle = p.ts_us > self.deadline_us(f);
-                if idle {
-                    Some(f.closing.unwrap_or(EndReason::Idle))
-                } else if new_syn && f.closing.is_some() {
-                    f.closing
-                } else {
-                    None
-                }
+        let hash = self.hasher.hash_one(p.key);
+        let mut found = self.find(hash, &p.key);
+        let restart = found.and_then(|s| self.slots.get(s)).and_then(|f| {
+            let new_syn = p.tcp.is_some_and(|t| t.syn() && !t.ack_flag());
+            let idle = p.ts_us > self.deadline_us(f);
+            if idle {
+                Some(f.closing.unwrap_or(EndReason::Idle))
+            } else if new_syn && f.closing.is_some() {
+                f.closing
+            } else {
+                None
             }
-            None => None,
-        };
-        if let Some(reason) = restart {
-            if let Some(old) = self.flows.remove(&p.key) {
+        });
+        if let (Some(reason), Some(slot)) = (restart, found) {
+            if let Some(old) = self.remove(slot) {
                 ended.push((old, reason));
             }
+            found = None;
         }
-        if !self.flows.contains_key(&p.key) {
-            while self.flows.len() >= self.cfg.max_flows {
-                if !self.evict_one(ended) {
-                    break;
+        let slot = match found {
+            Some(s) => s,
+            None => {
+                while self.slots.len() >= self.cfg.max_flows {
+                    if !self.evict_one(ended) {
+                        break;
+                    }
                 }
+                let flow = new_flow(&self.cfg, &mut self.created, p);
+                let slot = self.slots.insert(flow);
+                let (slots, hasher) = (&self.slots, &self.hasher);
+                self.index.insert_unique(hash, slot, |&s| {
+                    slots.get(s).map_or(0, |f| hasher.hash_one(f.key))
+                });
+                slot
             }
-        }
-        let (cfg, created) = (&self.cfg, &mut self.created);
-        let flow = self
-            .flows
-            .entry(p.key)
-            .or_insert_with(|| new_flow(cfg, created, p));
-        let timeouts = &cfg.timeouts;
+        };
+        let (wheel, timeouts) = (&mut self.wheel, &self.cfg.timeouts);
+        let Some(flow) = self.slots.get_mut(slot) else {
+            unreachable!("a slot just found or filled holds its flow")
+        };
         let side = flow.side_of(p.from_a);
         flow.account(side, p.ts_us, p.payload_len, p.tcp);
         let deadline = flow.last_us.saturating_add(timeout_for(timeouts, flow));
         let sec = ceil_sec(deadline);
         if sec < flow.timer_sec || flow.timer_sec == i64::MIN {
-            flow.timer_sec = self.wheel.schedule(flow.key, flow.id, sec);
+            (flow.timer_sec, flow.timer_stamp) = wheel.schedule(slot, sec);
         }
         (flow, side)
     }
@@ -216,25 +260,35 @@ impl FlowTable {
         f.last_us.saturating_add(timeout_for(&self.cfg.timeouts, f))
     }
 
+    /// Whether a wheel entry is still its flow's live one, and for which second.
+    fn filed(slots: &Slots, e: Entry) -> Filed {
+        match slots.get(e.slot) {
+            Some(f) if f.timer_stamp == e.stamp => Filed::Live(f.timer_sec),
+            _ => Filed::Stale,
+        }
+    }
+
     /// Ends every flow whose idle timeout passed by `now_us`.
     pub fn expire(&mut self, now_us: i64, ended: &mut Vec<(Flow, EndReason)>) {
         let mut due = std::mem::take(&mut self.due);
-        self.wheel.advance(now_us.div_euclid(US), &mut due);
+        let slots = &self.slots;
+        self.wheel
+            .advance(now_us.div_euclid(US), &mut due, |e| Self::filed(slots, e));
         for e in due.drain(..) {
-            let Some(f) = self.flows.get_mut(&e.key) else {
+            let Some(f) = self.slots.get_mut(e.slot) else {
                 continue;
             };
-            if f.id != e.id || f.timer_sec != e.sec {
+            if f.timer_stamp != e.stamp {
                 continue; // stale entry: the flow was replaced or refiled
             }
             let deadline = f.last_us.saturating_add(timeout_for(&self.cfg.timeouts, f));
             if deadline <= now_us {
-                if let Some(f) = self.flows.remove(&e.key) {
+                if let Some(f) = self.remove(e.slot) {
                     let reason = f.closing.unwrap_or(EndReason::Idle);
                     ended.push((f, reason));
                 }
             } else {
-                f.timer_sec = self.wheel.schedule(e.key, e.id, ceil_sec(deadline));
+                (f.timer_sec, f.timer_stamp) = self.wheel.schedule(e.slot, ceil_sec(deadline));
             }
         }
         self.due = due;
@@ -242,56 +296,47 @@ impl FlowTable {
 
     /// Ends the least recently filed flow to make room. False when nothing could go.
     fn evict_one(&mut self, ended: &mut Vec<(Flow, EndReason)>) -> bool {
-        let mut cands = std::mem::take(&mut self.due);
-        let mut evicted = false;
-        // Each round takes one second's entries; stale ones are dropped as we go.
-        for _ in 0..4 {
-            self.wheel.pop_earliest(&mut cands);
-            if cands.is_empty() {
-                break;
+        let slots = &self.slots;
+        let Some(e) = self.wheel.pop_earliest_live(|e| Self::filed(slots, e)) else {
+            return false;
+        };
+        match self.remove(e.slot) {
+            Some(f) => {
+                ended.push((f, EndReason::Evicted));
+                true
             }
-            let mut rest = cands.drain(..);
-            for e in rest.by_ref() {
-                let valid = self
-                    .flows
-                    .get(&e.key)
-                    .is_some_and(|f| f.id == e.id && f.timer_sec == e.sec);
-                if valid {
-                    if let Some(f) = self.flows.remove(&e.key) {
-                        ended.push((f, EndReason::Evicted));
-                        evicted = true;
-                        break;
-                    }
-                }
-            }
-            // Re-file the valid entries we did not use.
-            let keep: Vec<Entry> = rest.collect();
-            for e in keep {
-                if let Some(f) = self.flows.get_mut(&e.key) {
-                    if f.id == e.id && f.timer_sec == e.sec {
-                        f.timer_sec = self.wheel.schedule(e.key, e.id, e.sec);
-                    }
-                }
-            }
-            if evicted {
-                break;
-            }
+            None => false,
         }
-        cands.clear();
-        self.due = cands;
-        evicted
     }
 
-    /// Ends every flow (end of input, shutdown). Flows already closed keep their reason.
-    pub fn drain(&mut self, reason: EndReason, ended: &mut Vec<(Flow, EndReason)>) {
-        for (_, f) in self.flows.drain() {
-            let r = f.closing.unwrap_or(reason);
-            ended.push((f, r));
+    /// Ends up to `max` flows (end of input, shutdown) and tells whether more remain: the
+    /// caller writes each batch out before the next, so draining a large table never holds
+    /// its flows twice. Flows already closed keep their reason. Once draining, the table
+    /// takes no more packets.
+    pub fn drain(
+        &mut self,
+        reason: EndReason,
+        ended: &mut Vec<(Flow, EndReason)>,
+        max: usize,
+    ) -> bool {
+        if !self.index.is_empty() {
+            self.index = HashTable::new();
+            self.wheel.clear();
         }
+        for _ in 0..max {
+            match self.slots.pop() {
+                Some(f) => {
+                    let r = f.closing.unwrap_or(reason);
+                    ended.push((f, r));
+                }
+                None => return false,
+            }
+        }
+        self.slots.len() > 0
     }
 
     pub fn flows_mut(&mut self) -> impl Iterator<Item = &mut Flow> {
-        self.flows.values_mut()
+        self.slots.iter_mut()
     }
 }
 

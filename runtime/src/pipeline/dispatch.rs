@@ -3,7 +3,10 @@
 use anyhow::{anyhow, Result};
 use crossbeam_channel::{Receiver, Sender};
 
-use super::{Batch, Packet, Tick, ToWorker};
+use std::sync::Arc;
+
+use super::{Batch, Packet, Tick, ToWorker, IN_MAPPING};
+use crate::capture::Mapping;
 use crate::flow::table::PacketView;
 use crate::flow::EndReason;
 
@@ -12,6 +15,9 @@ pub struct Dispatcher {
     pending: Vec<Batch>,
     returned: Receiver<Batch>,
     batch_size: usize,
+    /// The capture file's mapping, when packets are read in place: payloads inside it are
+    /// passed by offset, never copied.
+    mapping: Option<Arc<Mapping>>,
 }
 
 impl Dispatcher {
@@ -19,22 +25,22 @@ impl Dispatcher {
         senders: Vec<Sender<ToWorker>>,
         returned: Receiver<Batch>,
         batch_size: usize,
+        mapping: Option<Arc<Mapping>>,
     ) -> Dispatcher {
         let pending = (0..senders.len())
-            .map(|_| Batch {
-                packets: Vec::with_capacity(batch_size),
-                bytes: Vec::new(),
-            })
+            .map(|_| Batch::new(batch_size, mapping.clone()))
             .collect();
         Dispatcher {
             senders,
             pending,
             returned,
             batch_size,
+            mapping,
         }
     }
 
-    /// Queues a packet and a copy of its captured payload for the flow's worker.
+    /// Queues a packet and its captured payload (by offset into the mapping, or else a copy)
+    /// for the flow's worker.
     pub fn push(&mut self, p: PacketView, payload: &[u8]) -> Result<()> {
         let n = self.senders.len();
         let w = if n == 1 {
@@ -43,11 +49,21 @@ impl Dispatcher {
             (p.key.dispatch_hash() % n as u64) as usize
         };
         let b = &mut self.pending[w];
-        let at = b.bytes.len();
-        b.bytes.extend_from_slice(payload);
+        let mapped = match &self.mapping {
+            Some(m) if !payload.is_empty() => m.offset_of(payload),
+            _ => None,
+        };
+        let payload_at = match mapped {
+            Some(at) => at as u64 | IN_MAPPING,
+            None => {
+                let at = b.bytes.len();
+                b.bytes.extend_from_slice(payload);
+                at as u64
+            }
+        };
         b.packets.push(Packet {
             view: p,
-            payload_at: at as u32,
+            payload_at,
             payload_caplen: payload.len() as u32,
         });
         if self.pending[w].packets.len() >= self.batch_size {
@@ -58,10 +74,10 @@ impl Dispatcher {
 
     fn send(&mut self, w: usize) -> Result<()> {
         // Reuse a batch a worker gave back; allocate only while the pool fills up.
-        let fresh = self.returned.try_recv().unwrap_or_else(|_| Batch {
-            packets: Vec::with_capacity(self.batch_size),
-            bytes: Vec::new(),
-        });
+        let fresh = self
+            .returned
+            .try_recv()
+            .unwrap_or_else(|_| Batch::new(self.batch_size, self.mapping.clone()));
         let full = std::mem::replace(&mut self.pending[w], fresh);
         self.senders[w]
             .send(ToWorker::Packets(full))

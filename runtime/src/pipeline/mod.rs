@@ -16,7 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 use crossbeam_channel::bounded;
 
-use crate::capture::{Next, Source};
+use crate::capture::{Mapping, Next, Source};
 use crate::classify::{Labels, Selection};
 use crate::config::Config;
 use crate::decode::Decoder;
@@ -37,16 +37,46 @@ const QUEUE_DEPTH: usize = 16;
 /// Housekeeping (idle expiry) period, in microseconds of the run's clock.
 const HOUSEKEEPING_US: i64 = 1_000_000;
 
-/// Packets for one worker, with their captured payloads copied into one reused buffer
-/// (libpcap reuses its own buffer for the next packet).
+/// Packets for one worker. Payloads read in place from a mapped capture file are passed by
+/// offset; others are copied into one reused buffer (libpcap reuses its own buffer for the
+/// next packet).
 pub struct Batch {
     pub packets: Vec<Packet>,
     pub bytes: Vec<u8>,
+    pub mapping: Option<Arc<Mapping>>,
 }
+
+impl Batch {
+    fn new(packets: usize, mapping: Option<Arc<Mapping>>) -> Batch {
+        Batch {
+            packets: Vec::with_capacity(packets),
+            bytes: Vec::new(),
+            mapping,
+        }
+    }
+
+    /// A packet's captured payload.
+    pub fn payload(&self, p: &Packet) -> &[u8] {
+        let len = p.payload_caplen as usize;
+        if p.payload_at & IN_MAPPING != 0 {
+            let at = (p.payload_at & !IN_MAPPING) as usize;
+            self.mapping
+                .as_ref()
+                .and_then(|m| m.bytes().get(at..at + len))
+                .unwrap_or(&[])
+        } else {
+            let at = p.payload_at as usize;
+            self.bytes.get(at..at + len).unwrap_or(&[])
+        }
+    }
+}
+
+/// `Packet::payload_at` flag: the offset is into the batch's mapping, not its buffer.
+const IN_MAPPING: u64 = 1 << 63;
 
 pub struct Packet {
     pub view: PacketView,
-    pub payload_at: u32,
+    pub payload_at: u64,
     pub payload_caplen: u32,
 }
 
@@ -159,7 +189,7 @@ pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunS
     drop(rec_tx);
     drop(batch_back_tx);
 
-    let mut dispatch = Dispatcher::new(senders, batch_back_rx, BATCH);
+    let mut dispatch = Dispatcher::new(senders, batch_back_rx, BATCH, source.mapping());
     let mut decoder = Decoder::new(source.link_type(), config.flows.decode_tunnels);
     let mut cstats = CaptureStats::default();
     let t = &config.flows.timeouts;

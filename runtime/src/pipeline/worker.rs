@@ -21,6 +21,8 @@ use crate::record::{self, Event, RecordType};
 
 /// Records are handed to the exporter in chunks of about this many bytes.
 const CHUNK_BYTES: usize = 256 * 1024;
+/// Flows ended per step when the run ends: their records go out before the next step.
+const DRAIN_STEP: usize = 4096;
 
 /// What a worker did, for the run summary.
 #[derive(Debug, Default, Clone)]
@@ -86,6 +88,10 @@ pub struct Worker {
     ended: Vec<(Flow, EndReason)>,
     stats: WorkerStats,
     by_label: HashMap<Label, u64>,
+    /// Flows that time alone can move on (slot, id): waiting for a one-way offer, for TLS
+    /// metadata before `flow_start`, or for the end of the post-verdict inspection. Ticks
+    /// visit only these, never the whole table.
+    watch: Vec<(u32, u64)>,
 }
 
 /// The parts of a worker a flow's processing needs while the flow itself is borrowed from
@@ -97,6 +103,7 @@ struct Ctx<'a> {
     out: &'a mut Vec<u8>,
     stats: &'a mut WorkerStats,
     by_label: &'a mut HashMap<Label, u64>,
+    watch: &'a mut Vec<(u32, u64)>,
 }
 
 impl Worker {
@@ -117,6 +124,7 @@ impl Worker {
             ended: Vec::new(),
             stats: WorkerStats::default(),
             by_label: HashMap::new(),
+            watch: Vec::new(),
         }
     }
 
@@ -125,11 +133,7 @@ impl Worker {
             match msg {
                 ToWorker::Packets(mut batch) => {
                     for p in &batch.packets {
-                        let payload = batch
-                            .bytes
-                            .get(p.payload_at as usize..(p.payload_at + p.payload_caplen) as usize)
-                            .unwrap_or(&[]);
-                        self.packet(&p.view, payload);
+                        self.packet(&p.view, batch.payload(p));
                     }
                     batch.packets.clear();
                     batch.bytes.clear();
@@ -149,7 +153,13 @@ impl Worker {
                     self.flush();
                 }
                 ToWorker::Finish(reason) => {
-                    self.table.drain(reason, &mut self.ended);
+                    self.watch = Vec::new();
+                    while self.table.drain(reason, &mut self.ended, DRAIN_STEP) {
+                        self.finish_ended();
+                        if self.out.len() >= CHUNK_BYTES {
+                            self.flush();
+                        }
+                    }
                     self.finish_ended();
                     self.flush();
                     break;
@@ -174,6 +184,7 @@ impl Worker {
                 out: &mut self.out,
                 stats: &mut self.stats,
                 by_label: &mut self.by_label,
+                watch: &mut self.watch,
             },
         )
     }
@@ -189,6 +200,10 @@ impl Worker {
             cx.classify(flow, p.ts_us, false);
         }
         cx.settle(flow, p.ts_us, false);
+        if !flow.watched && needs_watch(flow) {
+            flow.watched = true;
+            cx.watch.push((flow.slot, flow.id));
+        }
         self.ended = ended;
         if !self.ended.is_empty() {
             self.finish_ended();
@@ -210,23 +225,34 @@ impl Worker {
         self.ended = ended;
     }
 
-    /// Clock tick: flows waiting on time (one-way offers, TLS waits) move on, and at an
-    /// interval boundary every started flow gets its `flow_interval`.
+    /// Clock tick: flows waiting on time (one-way offers, TLS waits, post-verdict
+    /// inspection) move on, and at an interval boundary every started flow gets its
+    /// `flow_interval`.
     fn tick_flows(&mut self, now_us: i64, interval_end_us: Option<i64>) {
+        let mut watch = std::mem::take(&mut self.watch);
         let (table, mut cx) = self.ctx();
-        for flow in table.flows_mut() {
+        watch.retain(|&(slot, id)| {
+            // A flow that ended since (its slot maybe reused) is simply forgotten.
+            let Some(flow) = table.get_mut(slot).filter(|f| f.id == id) else {
+                return false;
+            };
             if flow.label.is_none() && flow.first_payload_us.iter().any(Option::is_some) {
                 cx.classify(flow, now_us, false);
             }
-            if !flow.started && flow.label.is_some() {
+            if flow.label.is_some() && (!flow.started || flow.inspect.is_some()) {
                 cx.settle(flow, now_us, false);
             }
-            if let Some(t) = interval_end_us {
+            flow.watched = needs_watch(flow);
+            flow.watched
+        });
+        if let Some(t) = interval_end_us {
+            for flow in table.flows_mut() {
                 if flow.started {
                     cx.write(flow, RecordType::FlowInterval, t, None);
                 }
             }
         }
+        self.watch = watch;
     }
 
     fn flush(&mut self) {
@@ -241,6 +267,14 @@ impl Worker {
         let full = std::mem::replace(&mut self.out, fresh);
         // A closed exporter (output failed) is reported by the exporter itself.
         let _ = self.outputs.to_exporter.send(full);
+    }
+}
+
+/// Whether time alone can still move the flow on (see `Worker::watch`).
+fn needs_watch(flow: &Flow) -> bool {
+    match flow.label {
+        None => flow.first_payload_us.iter().any(Option::is_some),
+        Some(_) => !flow.started || flow.inspect.is_some(),
     }
 }
 

@@ -165,8 +165,48 @@ fn ids_are_unique_across_workers() {
 
 #[test]
 fn a_flow_stays_small() {
-    // What every tracked flow costs before any inspection state (boxed, payload flows only).
-    let size = std::mem::size_of::<Flow>() + std::mem::size_of::<FlowKey>();
-    println!("flow entry: {size} bytes");
+    // What every tracked flow costs before any inspection state (boxed, payload flows only):
+    // its slot (the flow, key included), a 4-byte index bucket (plus a control byte, at
+    // most 7/8 full, up to half empty right after growing) and an 8-byte timer entry.
+    let slot = std::mem::size_of::<Option<Flow>>();
+    let size = slot + 2 * 5 + 8;
+    println!("flow slot: {slot} bytes, with index and timer: {size} bytes");
     assert!(size <= 320, "flow entry grew to {size} bytes");
+}
+
+#[test]
+fn slots_are_reused_and_the_index_follows() {
+    let mut t = FlowTable::new(cfg(1000));
+    let mut ended = Vec::new();
+    for i in 0..100u16 {
+        t.packet(
+            &pkt(0.0, "10.0.0.1", 1000 + i, "10.0.0.9", 80, TcpFields::RST, 0),
+            &mut ended,
+        );
+    }
+    t.expire(10_000_000, &mut ended);
+    assert_eq!(ended.len(), 100);
+    assert!(t.is_empty());
+    // New flows take the freed slots; each is still found by its own key.
+    for i in 0..100u16 {
+        let (f, _) = t.packet(
+            &pkt(20.0, "10.0.0.2", 2000 + i, "10.0.0.9", 80, SYN, 0),
+            &mut ended,
+        );
+        assert!(f.slot < 100);
+    }
+    for i in 0..100u16 {
+        let (f, _) = t.packet(
+            &pkt(21.0, "10.0.0.9", 80, "10.0.0.2", 2000 + i, SYNACK, 0),
+            &mut ended,
+        );
+        assert_eq!(f.total[CLIENT].packets + f.total[SERVER].packets, 2);
+        assert_eq!(f.client().port, 2000 + i);
+    }
+    assert_eq!(t.len(), 100);
+    // Draining in steps hands every flow out once.
+    let mut drained = Vec::new();
+    while t.drain(EndReason::EndOfInput, &mut drained, 30) {}
+    assert_eq!(drained.len(), 100);
+    assert!(t.is_empty());
 }
