@@ -128,7 +128,10 @@ const C: &[Entry] = &[
 const PYTHON: &[Entry] = &[
     file("rule.py", repo_file!("sdk/python/template/rule.py")),
     script("build.sh", repo_file!("sdk/python/template/build.sh")),
-    file("requirements.txt", repo_file!("sdk/python/requirements.txt")),
+    file(
+        "requirements.txt",
+        repo_file!("sdk/python/requirements.txt"),
+    ),
     file(".gitignore", b"/build\n__pycache__/\n*.wasm\n"),
     WIT,
     TEST_SH,
@@ -324,7 +327,10 @@ fn check_destination(dir: &Path) -> Result<()> {
 
 pub fn new(args: NewArgs) -> Result<std::process::ExitCode> {
     check_name(&args.name)?;
-    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from(&args.name));
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&args.name));
     check_destination(&dir)?;
     let sdk = match args.lang {
         Lang::Rust => Some(rust_sdk_dir(args.sdk.as_deref())?),
