@@ -428,6 +428,23 @@ fn picked_up_by_a_running_daemon(lang: Lang) {
         ),
     )
     .expect("config");
+    // Compile the pack into the daemon's cache first, at normal priority (`check` loads it as
+    // the daemon does, with the same cache): the daemon's reload thread runs at nice 19, and a
+    // debug build compiling an 18 MB Python guest on a busy machine can take minutes. What is
+    // tested below is the pickup, not the compiler.
+    let out = Command::new(FLOWSIEVE)
+        .args(["classifiers", "check"])
+        .arg(built(lang))
+        .arg("-c")
+        .arg(&cfg)
+        .output()
+        .expect("run check");
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        lang.flag(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut child = Command::new(FLOWSIEVE)
         .args(["run", "-i", "lo", "-f", &format!("tcp port {port}"), "-c"])
         .arg(&cfg)
