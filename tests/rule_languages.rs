@@ -432,7 +432,7 @@ fn picked_up_by_a_running_daemon(lang: Lang) {
     // the daemon does, with the same cache): the daemon's reload thread runs at nice 19, and a
     // debug build compiling an 18 MB Python guest on a busy machine can take minutes. What is
     // tested below is the pickup, not the compiler.
-    let out = Command::new(FLOWSIEVE)
+    let checked = Command::new(FLOWSIEVE)
         .args(["classifiers", "check"])
         .arg(built(lang))
         .arg("-c")
@@ -440,10 +440,10 @@ fn picked_up_by_a_running_daemon(lang: Lang) {
         .output()
         .expect("run check");
     assert!(
-        out.status.success(),
+        checked.status.success(),
         "{}: {}",
         lang.flag(),
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&checked.stderr)
     );
     let mut child = Command::new(FLOWSIEVE)
         .args(["run", "-i", "lo", "-f", &format!("tcp port {port}"), "-c"])
