@@ -608,7 +608,7 @@ fn soak(lang: Lang) {
     mqtt31.extend_from_slice(b"MQIsdp");
     mqtt31.extend_from_slice(&[0x03, 0xc2, 0x00, 0x14, 0x00, 0x16]);
     mqtt31.extend_from_slice(b"cbaabcbabacbbbbbaaaaab");
-    let truncated = vec![0x10, 0x80];
+    let truncated = [0x10u8, 0x80];
     let mut noise = vec![0x10u8];
     noise.extend((1u32..256).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
     let server = CONNACK.to_vec();
