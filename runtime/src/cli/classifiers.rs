@@ -1,5 +1,6 @@
 //! `flowsieve classifiers ...`: list the rule packs the daemon would load, check one pack
-//! file the way the daemon does, and turn a core wasm module into a rule-pack component.
+//! file the way the daemon does, turn a core wasm module into a rule-pack component, and
+//! scaffold a rule-pack project (`new`, in `scaffold.rs`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,9 @@ pub enum ClassifiersCommand {
     /// Turn a core WebAssembly module (built for wasm32 with wit-bindgen's component-type
     /// section, e.g. by clang or rustc) into a rule-pack component, then check it.
     Componentize(ComponentizeArgs),
+    /// Create a buildable rule-pack project (the kit's template rule, build.sh, test.sh, a
+    /// README) in Rust, C, Python or JavaScript.
+    New(super::scaffold::NewArgs),
 }
 
 #[derive(clap::Args)]
@@ -65,6 +69,7 @@ pub fn run(cmd: ClassifiersCommand) -> Result<ExitCode> {
         ClassifiersCommand::List(args) => list(args),
         ClassifiersCommand::Check(args) => check(args),
         ClassifiersCommand::Componentize(args) => componentize(args),
+        ClassifiersCommand::New(args) => super::scaffold::new(args),
     }
 }
 

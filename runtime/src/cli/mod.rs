@@ -1,3 +1,4 @@
 //! Subcommands of the `flowsieve` binary beyond `run`.
 
 pub mod classifiers;
+pub mod scaffold;

@@ -55,6 +55,11 @@ impl LiveInstance {
         })
     }
 
+    /// Bytes of linear memory this instance's store holds.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.store.data().limiter.memory_bytes
+    }
+
     pub(crate) fn check_classify_signature(&self) -> Result<(), String> {
         self.classify
             .typed::<ClassifyParams<'static>, ClassifyResults>(&self.store)

@@ -14,21 +14,26 @@ pub(crate) struct Limiter {
     max_memory: usize,
     /// Set when the guest asked for more than `max_memory`; cleared per call.
     pub(crate) memory_denied: bool,
+    /// Bytes of linear memory the store's memories hold (creation counts as growth from 0).
+    pub(crate) memory_bytes: usize,
 }
 
 /// Table elements a guest may have (function-pointer tables of compiled
 /// Rust/C are tiny; interpreters' are larger but far below this).
 const MAX_TABLE_ELEMENTS: usize = 1 << 20;
-/// A component of a few core modules has a handful of each.
-const MAX_INSTANCES: usize = 32;
-const MAX_TABLES: usize = 32;
-const MAX_MEMORIES: usize = 4;
+/// A Rust or C pack has a handful of core instances; componentize-py's
+/// components (CPython, its libraries and the WASI stubs, linked as separate
+/// core modules) have about 40, each stub with its own (empty) memory.
+const MAX_INSTANCES: usize = 128;
+const MAX_TABLES: usize = 128;
+const MAX_MEMORIES: usize = 64;
 
 impl Limiter {
     pub(crate) fn new(max_memory: usize) -> Self {
         Self {
             max_memory,
             memory_denied: false,
+            memory_bytes: 0,
         }
     }
 }
@@ -36,11 +41,15 @@ impl Limiter {
 impl ResourceLimiter for Limiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> Result<bool> {
-        if desired > self.max_memory {
+        // The cap is on the instance's memories together, not on each one.
+        let total = self
+            .memory_bytes
+            .saturating_add(desired.saturating_sub(current));
+        if total > self.max_memory {
             self.memory_denied = true;
             // An error (not Ok(false)) traps the guest right at the growth,
             // instead of letting its allocator carry on with a null pointer.
@@ -49,6 +58,7 @@ impl ResourceLimiter for Limiter {
                 self.max_memory
             ));
         }
+        self.memory_bytes = total;
         Ok(true)
     }
 

@@ -72,6 +72,17 @@ impl WorkerClassifier {
         self.guest_calls
     }
 
+    /// Linear-memory bytes of this worker's live instance of the pack named `pack`, `None`
+    /// if it has none (never called, or dropped after a fault). For soak tests and
+    /// measurements: an instance whose memory keeps growing call after call leaks.
+    pub fn instance_memory_bytes(&self, pack: &str) -> Option<usize> {
+        self.slots
+            .iter()
+            .find(|s| s.pack.name == pack)
+            .and_then(|s| s.live.as_ref())
+            .map(LiveInstance::memory_bytes)
+    }
+
     pub fn generation(&self) -> u64 {
         self.set.generation
     }
