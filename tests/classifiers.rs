@@ -383,3 +383,25 @@ fn componentize_refuses_what_is_not_a_core_module_with_the_reason() {
         text(&out.stderr)
     );
 }
+
+/// `flowsieve classifiers list | head -1`: the reader goes away; the command must end quietly
+/// (like `ls`), not panic in `print!`.
+#[test]
+fn list_into_a_closed_pipe_ends_quietly() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flowsieve"))
+        .args(["classifiers", "list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take()); // no reader: every write hits a closed pipe
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(
+        out.status.code(),
+        Some(101),
+        "a panic's exit status: {stderr}"
+    );
+}

@@ -83,6 +83,13 @@ fn main() -> ExitCode {
             // These commands print every refused file themselves; the reload module's log
             // lines would say it twice.
             init_logging("warn,flowsieve_wasm::reload=off");
+            // Listings end up in pipes (`classifiers list | head`): a closed pipe ends the
+            // command quietly, as it does `ls`, instead of panicking in `print!`. (Rust starts
+            // with SIGPIPE ignored; `run` keeps that and reports a closed output as an error.)
+            // SAFETY: restoring a signal's default disposition before any other thread exists.
+            unsafe {
+                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            }
             cli::classifiers::run(cmd)
         }
     };
