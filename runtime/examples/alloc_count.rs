@@ -65,7 +65,7 @@ fn run(capture: &Path, threads: usize) -> anyhow::Result<u64> {
     config.threads = threads;
     let source = Source::open_file(capture, None)?;
     let opts = RunOptions {
-        sink: SinkSpec::File("/dev/null".into()),
+        sink: SinkSpec::parse("/dev/null"),
         progress: false,
         stop: Arc::new(AtomicBool::new(false)),
         rescan: Arc::new(AtomicBool::new(false)),
