@@ -36,9 +36,12 @@ typedef struct {
 // before calling the pack, so a flow reaches only the packs that could
 // name it (nDPI's exclusion bitmasks, moved into the manifest). The lead
 // holds when `direction`'s payload has `value` at `offset`, each byte
-// compared under `mask` when one is given. While that payload is still
-// shorter than `offset + len(value)`, the lead counts as holding if the
-// bytes present agree: the rule may still want to say `need-more`.
+// compared under `mask` when one is given; an `either` lead is judged on
+// the directions that carry payload. A stream prefix shorter than
+// `offset + len(value)` holds if the bytes present agree (the rule may
+// say `need-more`); a whole datagram that short does not. A lead whose
+// direction has no payload yet is undecided: a rule is offered the flow
+// when one of its leads holds, or when all of them are undecided.
 typedef struct classifier_lead_t {
   classifier_direction_t   direction;
   uint16_t   offset;
@@ -73,8 +76,8 @@ typedef struct classifier_rule_t {
   // Leave it empty whenever the payload alone can tell.
   classifier_list_u16_t   ports;
   // Payload leads: when non-empty, the rule can match only a flow in
-  // which at least one of them holds, and the host does not offer the
-  // flow to the pack for this rule otherwise. Empty = no payload
+  // which at least one of them holds on the payload seen, and the host
+  // does not offer the flow to the pack for this rule otherwise. Empty = no payload
   // condition the host can check. A lead must be implied by the rule
   // itself: a lead that is wrong hides flows from the pack.
   classifier_list_lead_t   leads;
