@@ -188,9 +188,21 @@ fn which(tool: &str) -> Option<PathBuf> {
     })
 }
 
-/// A directory holding only `lang`'s pack, as `<pack>.wasm`.
+/// Puts the test guest `nomessaging` in `dir`: it replaces the built-in messaging pack, which
+/// names MQTT itself, so the MQTT names these tests see come from the language's rule.
+fn without_builtin_mqtt(dir: &Path) {
+    std::fs::copy(
+        flowsieve_wasm::test_guests::path("nomessaging"),
+        dir.join("messaging.wasm"),
+    )
+    .expect("copy nomessaging");
+}
+
+/// A directory holding `lang`'s pack, as `<pack>.wasm`, and the built-in messaging pack's
+/// stand-in (`without_builtin_mqtt`).
 fn packs_dir(lang: Lang) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
+    without_builtin_mqtt(dir.path());
     std::fs::copy(
         built(lang),
         dir.path().join(format!("{}.wasm", lang.pack())),
@@ -278,8 +290,19 @@ fn names_mqtt_in_a_real_capture(lang: Lang) {
 
 #[test]
 fn without_a_rule_pack_mqtt_is_unknown() {
-    // The control for the three tests below: the built-in packs do not name MQTT.
-    let run = run(&data("corpus/ndpi/mqtt.pcap"), &["-q"]);
+    // The control for the tests below: with the built-in messaging pack replaced as they
+    // replace it, no pack names MQTT (and with it, the built-in one does).
+    assert_eq!(
+        mqtt_protocols(&run(&data("corpus/ndpi/mqtt.pcap"), &["-q"])),
+        ["MQTT", "MQTT"]
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    without_builtin_mqtt(dir.path());
+    let run = run_with_config(
+        &data("corpus/ndpi/mqtt.pcap"),
+        Some(&cache_config(dir.path())),
+        &["-q"],
+    );
     assert_eq!(run.status, Some(0), "{}", run.stderr);
     assert_eq!(mqtt_protocols(&run), ["Unknown_TCP", "Unknown_TCP"]);
 }
@@ -410,6 +433,7 @@ fn picked_up_by_a_running_daemon(lang: Lang) {
     let work = tempfile::tempdir().expect("tempdir");
     let packs = work.path().join("packs");
     std::fs::create_dir(&packs).expect("mkdir");
+    without_builtin_mqtt(&packs);
     // The trap probe (priority 9, any TCP flow no better pack names) logs a fault for each
     // unknown flow: once the PROBE flow made after the MQTT one has faulted, one worker thread
     // has read the MQTT flow too.
