@@ -18,13 +18,7 @@ pub const DNS: u32 = 4;
 pub const DNS_TCP: u32 = 5;
 pub const SMTP: u32 = 6;
 
-/// A rule's judgement of one flow; the pack combines them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    Yes(u32),
-    Maybe,
-    No,
-}
+pub(crate) use flowsieve_sdk::dispatch::Verdict;
 
 pub struct Core;
 
@@ -50,7 +44,7 @@ impl Rule for Core {
     }
 
     fn classify(flow: &FlowView) -> Outcome {
-        let rules: &[fn(&FlowView) -> Verdict] = match flow.transport {
+        let rules: &[Judge] = match flow.transport {
             Transport::Tcp => &[
                 http::classify,
                 tls::classify,
@@ -60,15 +54,7 @@ impl Rule for Core {
             ],
             Transport::Udp => &[dns::classify_udp],
         };
-        let mut outcome = Outcome::NoMatch;
-        for rule in rules {
-            match rule(flow) {
-                Verdict::Yes(index) => return Outcome::Matched(index),
-                Verdict::Maybe => outcome = Outcome::NeedMore,
-                Verdict::No => {}
-            }
-        }
-        outcome
+        first_verdict(flow, rules)
     }
 }
 

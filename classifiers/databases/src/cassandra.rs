@@ -63,10 +63,18 @@ mod tests {
 
     #[test]
     fn options() {
-        crate::yes(classify, &tcp(48500, 9042, OPTIONS, b""), CASSANDRA);
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &tcp(48500, 9042, OPTIONS, b""),
+            CASSANDRA,
+        );
         // A v4 protocol error back (a server without DSE), same stream.
         let err = b"\x84\x00\x00\x00\x00\x00\x00\x00\x20\x00\x00\x00\x0a";
-        crate::yes(classify, &tcp(48500, 9042, OPTIONS, err), CASSANDRA);
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &tcp(48500, 9042, OPTIONS, err),
+            CASSANDRA,
+        );
     }
 
     #[test]

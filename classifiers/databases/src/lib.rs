@@ -24,14 +24,7 @@ pub const MEMCACHED: u32 = 6;
 pub const MEMCACHED_UDP: u32 = 7;
 pub const CASSANDRA: u32 = 8;
 
-/// A rule's judgement of one flow; the pack combines them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    Yes(u32),
-    #[allow(dead_code)]
-    Maybe,
-    No,
-}
+pub(crate) use flowsieve_sdk::dispatch::Verdict;
 
 pub struct Databases;
 
@@ -60,7 +53,7 @@ impl Rule for Databases {
     }
 
     fn classify(flow: &FlowView) -> Outcome {
-        let rules: &[fn(&FlowView) -> Verdict] = match flow.transport {
+        let rules: &[Judge] = match flow.transport {
             Transport::Tcp => &[
                 mysql::classify,
                 postgresql::classify,
@@ -73,30 +66,11 @@ impl Rule for Databases {
             ],
             Transport::Udp => &[memcached::classify_udp],
         };
-        let mut outcome = Outcome::NoMatch;
-        for rule in rules {
-            match rule(flow) {
-                Verdict::Yes(index) => return Outcome::Matched(index),
-                Verdict::Maybe => outcome = Outcome::NeedMore,
-                Verdict::No => {}
-            }
-        }
-        outcome
+        first_verdict(flow, rules)
     }
 }
 
 flowsieve_sdk::export_rule!(Databases);
-
-/// Test helper: `rule` names `flow` with `index`, and so does the whole
-/// pack as the host calls it (leads and ports checked).
-#[cfg(test)]
-pub(crate) fn yes(rule: fn(&FlowView) -> Verdict, flow: &FlowView, index: u32) {
-    assert_eq!(rule(flow), Verdict::Yes(index));
-    assert_eq!(
-        flowsieve_sdk::testing::verdict::<Databases>(flow),
-        Outcome::Matched(index)
-    );
-}
 
 #[cfg(test)]
 mod tests {

@@ -140,13 +140,13 @@ mod tests {
     fn text_over_tcp_and_udp() {
         let mut f = tcp(39456, 11311, SET_GET, VALUE);
         f.client.first_payload_len = 36;
-        crate::yes(classify_tcp, &f, MEMCACHED);
-        crate::yes(
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(classify_tcp, &f, MEMCACHED);
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
             classify_tcp,
             &tcp(39444, 11311, b"stats\r\n", b"STAT pid 31686\r\n"),
             MEMCACHED,
         );
-        crate::yes(
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
             classify_udp,
             &udp(48276, 11311, UDP_GET, UDP_VALUE),
             MEMCACHED_UDP,

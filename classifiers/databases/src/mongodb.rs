@@ -68,10 +68,18 @@ mod tests {
 
     #[test]
     fn op_msg_hello() {
-        crate::yes(classify, &tcp(49732, 27017, HELLO, b""), MONGODB);
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &tcp(49732, 27017, HELLO, b""),
+            MONGODB,
+        );
         // A reply must point back at requestID 0x6b8b4567.
         let reply = b"\x20\x01\x00\x00\x01\x00\x00\x00gE\x8bk\xdd\x07\x00\x00";
-        crate::yes(classify, &tcp(49732, 27017, HELLO, reply), MONGODB);
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &tcp(49732, 27017, HELLO, reply),
+            MONGODB,
+        );
     }
 
     #[test]

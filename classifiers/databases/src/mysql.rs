@@ -86,8 +86,16 @@ pub(crate) mod tests {
 
     #[test]
     fn mariadb_handshake() {
-        crate::yes(classify, &flow(RESPONSE, GREETING), MYSQL);
-        crate::yes(classify, &flow(b"", GREETING), MYSQL);
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &flow(RESPONSE, GREETING),
+            MYSQL,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &flow(b"", GREETING),
+            MYSQL,
+        );
     }
 
     #[test]

@@ -86,11 +86,19 @@ mod tests {
 
     #[test]
     fn ssl_request_and_startup() {
-        crate::yes(classify, &tcp(60358, 5432, SSL_REQ, b"S"), POSTGRESQL);
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &tcp(60358, 5432, SSL_REQ, b"S"),
+            POSTGRESQL,
+        );
         let mut f = tcp(60359, 5432, STARTUP, ERROR);
         f.client.first_payload_len = 85;
-        crate::yes(classify, &f, POSTGRESQL);
-        crate::yes(classify, &tcp(60359, 15432, STARTUP, b""), POSTGRESQL);
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(classify, &f, POSTGRESQL);
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &tcp(60359, 15432, STARTUP, b""),
+            POSTGRESQL,
+        );
     }
 
     #[test]

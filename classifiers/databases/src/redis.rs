@@ -85,9 +85,21 @@ mod tests {
 
     #[test]
     fn resp2_and_resp3() {
-        crate::yes(classify, &tcp(34356, 16379, SET, b"+OK\r\n"), REDIS);
-        crate::yes(classify, &tcp(34372, 16379, HELLO, MAP), REDIS);
-        crate::yes(classify, &tcp(34372, 6379, HELLO, b""), REDIS);
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &tcp(34356, 16379, SET, b"+OK\r\n"),
+            REDIS,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &tcp(34372, 16379, HELLO, MAP),
+            REDIS,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &tcp(34372, 6379, HELLO, b""),
+            REDIS,
+        );
     }
 
     #[test]

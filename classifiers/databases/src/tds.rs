@@ -47,11 +47,19 @@ mod tests {
 
     #[test]
     fn prelogin() {
-        crate::yes(classify, &tcp(57362, 1433, PRELOGIN, b""), TDS);
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &tcp(57362, 1433, PRELOGIN, b""),
+            TDS,
+        );
         // The server's PRELOGIN response has the same layout, type 0x04.
         let mut resp = PRELOGIN.to_vec();
         resp[0] = 0x04;
-        crate::yes(classify, &tcp(57362, 1433, PRELOGIN, &resp), TDS);
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &tcp(57362, 1433, PRELOGIN, &resp),
+            TDS,
+        );
     }
 
     #[test]

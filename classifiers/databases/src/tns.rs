@@ -63,10 +63,18 @@ mod tests {
 
     #[test]
     fn thin_client_connect() {
-        crate::yes(classify, &tcp(59498, 1521, CONNECT, b""), ORACLE_TNS);
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &tcp(59498, 1521, CONNECT, b""),
+            ORACLE_TNS,
+        );
         // An ACCEPT (type 2) header back.
         let accept = b"\x00\x20\x00\x00\x02\x00\x00\x00\x01\x3d";
-        crate::yes(classify, &tcp(59498, 1521, CONNECT, accept), ORACLE_TNS);
+        flowsieve_sdk::testing::assert_yes::<crate::Databases>(
+            classify,
+            &tcp(59498, 1521, CONNECT, accept),
+            ORACLE_TNS,
+        );
     }
 
     #[test]

@@ -49,8 +49,16 @@ mod tests {
 
     #[test]
     fn pserver_login() {
-        crate::yes(classify, &tcp(43334, 12401, VERIFY, REFUSED), CVS);
-        crate::yes(classify, &tcp(43334, 2401, VERIFY, b"I LOVE YOU\n"), CVS);
+        flowsieve_sdk::testing::assert_yes::<crate::FileTransfer>(
+            classify,
+            &tcp(43334, 12401, VERIFY, REFUSED),
+            CVS,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::FileTransfer>(
+            classify,
+            &tcp(43334, 2401, VERIFY, b"I LOVE YOU\n"),
+            CVS,
+        );
     }
 
     #[test]

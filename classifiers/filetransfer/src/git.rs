@@ -61,8 +61,12 @@ mod tests {
     fn upload_pack() {
         let mut f = tcp(33336, 19418, REQUEST, ANSWER);
         f.client.first_payload_len = 4;
-        crate::yes(classify, &f, GIT);
-        crate::yes(classify, &tcp(33336, 9418, REQUEST, b""), GIT);
+        flowsieve_sdk::testing::assert_yes::<crate::FileTransfer>(classify, &f, GIT);
+        flowsieve_sdk::testing::assert_yes::<crate::FileTransfer>(
+            classify,
+            &tcp(33336, 9418, REQUEST, b""),
+            GIT,
+        );
     }
 
     #[test]

@@ -26,13 +26,7 @@ pub const PORTMAP: u32 = 7;
 pub const PORTMAP_TCP: u32 = 8;
 pub const NFS: u32 = 9;
 
-/// A rule's judgement of one flow; the pack combines them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    Yes(u32),
-    Maybe,
-    No,
-}
+pub(crate) use flowsieve_sdk::dispatch::Verdict;
 
 pub struct FileTransfer;
 
@@ -66,7 +60,7 @@ impl Rule for FileTransfer {
     }
 
     fn classify(flow: &FlowView) -> Outcome {
-        let rules: &[fn(&FlowView) -> Verdict] = match flow.transport {
+        let rules: &[Judge] = match flow.transport {
             Transport::Tcp => &[
                 ftp::classify,
                 smb::classify,
@@ -78,30 +72,11 @@ impl Rule for FileTransfer {
             ],
             Transport::Udp => &[tftp::classify, rpc::classify_udp],
         };
-        let mut outcome = Outcome::NoMatch;
-        for rule in rules {
-            match rule(flow) {
-                Verdict::Yes(index) => return Outcome::Matched(index),
-                Verdict::Maybe => outcome = Outcome::NeedMore,
-                Verdict::No => {}
-            }
-        }
-        outcome
+        first_verdict(flow, rules)
     }
 }
 
 flowsieve_sdk::export_rule!(FileTransfer);
-
-/// Test helper: `rule` names `flow` with `index`, and so does the whole
-/// pack as the host calls it (leads and ports checked).
-#[cfg(test)]
-pub(crate) fn yes(rule: fn(&FlowView) -> Verdict, flow: &FlowView, index: u32) {
-    assert_eq!(rule(flow), Verdict::Yes(index));
-    assert_eq!(
-        flowsieve_sdk::testing::verdict::<FileTransfer>(flow),
-        Outcome::Matched(index)
-    );
-}
 
 #[cfg(test)]
 mod tests {

@@ -98,12 +98,16 @@ mod tests {
 
     #[test]
     fn getaddr_tcp_and_udp() {
-        crate::yes(
+        flowsieve_sdk::testing::assert_yes::<crate::FileTransfer>(
             classify_tcp,
             &tcp(656, 111, TCP_CALL, TCP_REPLY),
             PORTMAP_TCP,
         );
-        crate::yes(classify_udp, &udp(656, 111, UDP_CALL, UDP_REPLY), PORTMAP);
+        flowsieve_sdk::testing::assert_yes::<crate::FileTransfer>(
+            classify_udp,
+            &udp(656, 111, UDP_CALL, UDP_REPLY),
+            PORTMAP,
+        );
     }
 
     // tests/data/recorded/nfs.pcap (tests/tools/record/filetransfer.sh nfs):
@@ -114,8 +118,16 @@ mod tests {
 
     #[test]
     fn nfs_v4_over_tcp() {
-        crate::yes(classify_tcp, &tcp(735, 12049, NFS_NULL, NFS_REPLY), NFS);
-        crate::yes(classify_tcp, &tcp(735, 2049, NFS_NULL, b""), NFS);
+        flowsieve_sdk::testing::assert_yes::<crate::FileTransfer>(
+            classify_tcp,
+            &tcp(735, 12049, NFS_NULL, NFS_REPLY),
+            NFS,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::FileTransfer>(
+            classify_tcp,
+            &tcp(735, 2049, NFS_NULL, b""),
+            NFS,
+        );
         // The portmapper's GETADDR reply does not answer it (another xid).
         assert_eq!(
             classify_tcp(&tcp(735, 2049, NFS_NULL, TCP_REPLY)),

@@ -40,8 +40,16 @@ mod tests {
 
     #[test]
     fn greetings() {
-        crate::yes(classify, &tcp(35950, 10873, GREETING, GREETING), RSYNC);
-        crate::yes(classify, &tcp(35950, 873, b"", GREETING), RSYNC);
+        flowsieve_sdk::testing::assert_yes::<crate::FileTransfer>(
+            classify,
+            &tcp(35950, 10873, GREETING, GREETING),
+            RSYNC,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::FileTransfer>(
+            classify,
+            &tcp(35950, 873, b"", GREETING),
+            RSYNC,
+        );
     }
 
     #[test]

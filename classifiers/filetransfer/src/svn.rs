@@ -49,8 +49,16 @@ mod tests {
 
     #[test]
     fn greeting_and_answer() {
-        crate::yes(classify, &tcp(51706, 13690, ANSWER, GREETING), SVN);
-        crate::yes(classify, &tcp(51706, 3690, b"", GREETING), SVN);
+        flowsieve_sdk::testing::assert_yes::<crate::FileTransfer>(
+            classify,
+            &tcp(51706, 13690, ANSWER, GREETING),
+            SVN,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::FileTransfer>(
+            classify,
+            &tcp(51706, 3690, b"", GREETING),
+            SVN,
+        );
     }
 
     #[test]

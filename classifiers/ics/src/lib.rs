@@ -28,7 +28,7 @@ pub const MODBUS_UDP: u32 = 9;
 pub const ADS: u32 = 10;
 
 /// A rule's matcher and the index it names.
-type Matcher = (fn(&FlowView) -> bool, u32);
+type Matcher = Check;
 
 pub struct Ics;
 
@@ -75,10 +75,7 @@ impl Rule for Ics {
                     (modbus::matches, MODBUS),
                     (iec104::matches, IEC104),
                 ];
-                rules
-                    .iter()
-                    .find(|(rule, _)| rule(flow))
-                    .map_or(Outcome::NoMatch, |&(_, index)| Outcome::Matched(index))
+                first_match(flow, &rules)
             }
             Transport::Udp if enip::matches_udp(flow) => Outcome::Matched(ENIP_UDP),
             Transport::Udp if modbus::matches_udp(flow) => Outcome::Matched(MODBUS_UDP),
@@ -89,11 +86,10 @@ impl Rule for Ics {
     }
 }
 
-/// Test helper: whether the host would offer `flow` to this pack for `rule`
-/// (transport, ports, leads); every positive case of a rule checks it.
+/// Test helper: whether the host would offer `flow` to this pack for `rule`.
 #[cfg(test)]
 pub(crate) fn offered(rule: u32, flow: &FlowView) -> bool {
-    flowsieve_sdk::leads::host_offers(&Ics::manifest().rules[rule as usize], flow)
+    flowsieve_sdk::testing::offered::<Ics>(rule, flow)
 }
 
 flowsieve_sdk::export_rule!(Ics);

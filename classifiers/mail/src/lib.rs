@@ -14,12 +14,7 @@ pub const POP3S: u32 = 2;
 pub const IMAPS: u32 = 3;
 pub const SMTP_SECURE: u32 = 4;
 
-/// A rule's judgement of one flow; the pack combines them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    Yes(u32),
-    No,
-}
+pub(crate) use flowsieve_sdk::dispatch::Verdict;
 
 /// A TLS record header (content types 20–23) from either side.
 fn tls_leads() -> [Lead; 1] {
@@ -50,14 +45,7 @@ impl Rule for Mail {
         if flow.transport != Transport::Tcp {
             return Outcome::NoMatch;
         }
-        let rules: [fn(&FlowView) -> Verdict; 3] = [pop3::classify, imap::classify, tls::classify];
-        rules
-            .iter()
-            .find_map(|rule| match rule(flow) {
-                Verdict::Yes(index) => Some(Outcome::Matched(index)),
-                Verdict::No => None,
-            })
-            .unwrap_or(Outcome::NoMatch)
+        first_verdict(flow, &[pop3::classify, imap::classify, tls::classify])
     }
 }
 

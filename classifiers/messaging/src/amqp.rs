@@ -55,8 +55,16 @@ mod tests {
 
     #[test]
     fn header_and_start() {
-        crate::yes(classify, &tcp(51726, 15673, HEADER, START), AMQP);
-        crate::yes(classify, &tcp(51726, 5672, HEADER, b""), AMQP);
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(51726, 15673, HEADER, START),
+            AMQP,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(51726, 5672, HEADER, b""),
+            AMQP,
+        );
     }
 
     #[test]

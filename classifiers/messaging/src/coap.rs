@@ -109,8 +109,16 @@ mod tests {
 
     #[test]
     fn get_and_piggybacked_response() {
-        crate::yes(classify, &udp(36145, 15683, GET, CONTENT), COAP);
-        crate::yes(classify, &udp(36145, 5683, GET, b""), COAP);
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &udp(36145, 15683, GET, CONTENT),
+            COAP,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &udp(36145, 5683, GET, b""),
+            COAP,
+        );
     }
 
     #[test]

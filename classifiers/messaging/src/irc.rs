@@ -73,9 +73,17 @@ mod tests {
 
     #[test]
     fn registration() {
-        crate::yes(classify, &tcp(33786, 16667, REGISTER, WELCOME), IRC);
-        crate::yes(classify, &tcp(33786, 6667, REGISTER, b""), IRC);
-        crate::yes(
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(33786, 16667, REGISTER, WELCOME),
+            IRC,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(33786, 6667, REGISTER, b""),
+            IRC,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
             classify,
             &tcp(
                 33786,

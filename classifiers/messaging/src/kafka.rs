@@ -69,10 +69,18 @@ mod tests {
 
     #[test]
     fn api_versions() {
-        crate::yes(classify, &tcp(59136, 9092, API_VERSIONS, b""), KAFKA);
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(59136, 9092, API_VERSIONS, b""),
+            KAFKA,
+        );
         // A response carrying correlation id 1.
         let resp = b"\x00\x00\x01\xa0\x00\x00\x00\x01\x00\x00\x00\x3c";
-        crate::yes(classify, &tcp(59136, 9092, API_VERSIONS, resp), KAFKA);
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(59136, 9092, API_VERSIONS, resp),
+            KAFKA,
+        );
     }
 
     #[test]

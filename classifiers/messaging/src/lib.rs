@@ -27,14 +27,7 @@ pub const NATS: u32 = 7;
 pub const ZEROMQ: u32 = 8;
 pub const NSQ: u32 = 9;
 
-/// A rule's judgement of one flow; the pack combines them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    Yes(u32),
-    #[allow(dead_code)]
-    Maybe,
-    No,
-}
+pub(crate) use flowsieve_sdk::dispatch::Verdict;
 
 pub struct Messaging;
 
@@ -65,7 +58,7 @@ impl Rule for Messaging {
     }
 
     fn classify(flow: &FlowView) -> Outcome {
-        let rules: &[fn(&FlowView) -> Verdict] = match flow.transport {
+        let rules: &[Judge] = match flow.transport {
             Transport::Tcp => &[
                 mqtt::classify,
                 amqp::classify,
@@ -79,30 +72,11 @@ impl Rule for Messaging {
             ],
             Transport::Udp => &[coap::classify],
         };
-        let mut outcome = Outcome::NoMatch;
-        for rule in rules {
-            match rule(flow) {
-                Verdict::Yes(index) => return Outcome::Matched(index),
-                Verdict::Maybe => outcome = Outcome::NeedMore,
-                Verdict::No => {}
-            }
-        }
-        outcome
+        first_verdict(flow, rules)
     }
 }
 
 flowsieve_sdk::export_rule!(Messaging);
-
-/// Test helper: `rule` names `flow` with `index`, and so does the whole
-/// pack as the host calls it (leads and ports checked).
-#[cfg(test)]
-pub(crate) fn yes(rule: fn(&FlowView) -> Verdict, flow: &FlowView, index: u32) {
-    assert_eq!(rule(flow), Verdict::Yes(index));
-    assert_eq!(
-        flowsieve_sdk::testing::verdict::<Messaging>(flow),
-        Outcome::Matched(index)
-    );
-}
 
 #[cfg(test)]
 mod tests {

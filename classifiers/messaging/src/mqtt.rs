@@ -90,13 +90,17 @@ mod tests {
 
     #[test]
     fn connect_connack() {
-        crate::yes(
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
             classify,
             &tcp(41892, 1883, CONNECT_31, b"\x20\x02\x00\x00"),
             MQTT,
         );
-        crate::yes(classify, &tcp(35035, 1883, CONNECT_311, b""), MQTT);
-        crate::yes(
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(35035, 1883, CONNECT_311, b""),
+            MQTT,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
             classify,
             &tcp(53716, 11883, CONNECT_PUB, b" \x02\x00\x00"),
             MQTT,

@@ -37,8 +37,16 @@ mod tests {
 
     #[test]
     fn info_connect() {
-        crate::yes(classify, &tcp(35418, 14222, CONNECT, INFO), NATS);
-        crate::yes(classify, &tcp(35418, 4222, b"", INFO), NATS);
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(35418, 14222, CONNECT, INFO),
+            NATS,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(35418, 4222, b"", INFO),
+            NATS,
+        );
     }
 
     #[test]

@@ -51,9 +51,9 @@ mod tests {
     fn magic_and_identify() {
         let mut f = tcp(52028, 4150, OPENING, b"");
         f.client.first_payload_len = 4;
-        crate::yes(classify, &f, NSQ);
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(classify, &f, NSQ);
         // An OK response frame (size 6, type 0).
-        crate::yes(
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
             classify,
             &tcp(52028, 4150, OPENING, b"\x00\x00\x00\x06\x00\x00\x00\x00OK"),
             NSQ,

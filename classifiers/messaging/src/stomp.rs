@@ -60,8 +60,16 @@ mod tests {
 
     #[test]
     fn connect_connected() {
-        crate::yes(classify, &tcp(60690, 16613, CONNECT, CONNECTED), STOMP);
-        crate::yes(classify, &tcp(60690, 61613, CONNECT, b""), STOMP);
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(60690, 16613, CONNECT, CONNECTED),
+            STOMP,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(60690, 61613, CONNECT, b""),
+            STOMP,
+        );
     }
 
     #[test]

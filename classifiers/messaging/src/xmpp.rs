@@ -51,8 +51,16 @@ mod tests {
 
     #[test]
     fn stream_openings() {
-        crate::yes(classify, &tcp(56106, 15222, CLIENT, SERVER), XMPP);
-        crate::yes(classify, &tcp(56106, 5222, CLIENT, b""), XMPP);
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(56106, 15222, CLIENT, SERVER),
+            XMPP,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(56106, 5222, CLIENT, b""),
+            XMPP,
+        );
     }
 
     #[test]

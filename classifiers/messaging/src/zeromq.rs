@@ -50,8 +50,16 @@ mod tests {
 
     #[test]
     fn zmtp3_greetings() {
-        crate::yes(classify, &tcp(55986, 15555, GREETING, GREETING), ZEROMQ);
-        crate::yes(classify, &tcp(55986, 15555, &GREETING[..10], b""), ZEROMQ);
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(55986, 15555, GREETING, GREETING),
+            ZEROMQ,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Messaging>(
+            classify,
+            &tcp(55986, 15555, &GREETING[..10], b""),
+            ZEROMQ,
+        );
     }
 
     #[test]

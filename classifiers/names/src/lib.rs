@@ -55,9 +55,6 @@ pub const PYZOR: u32 = 22;
 pub const GANGLIA: u32 = 23;
 pub const WHOIS: u32 = 24;
 
-/// A rule and the manifest index it names.
-type Check = (fn(&FlowView) -> bool, u32);
-
 pub struct Names;
 
 impl Rule for Names {
@@ -158,10 +155,7 @@ impl Rule for Names {
                 (ganglia::matches, GANGLIA),
             ],
         };
-        rules
-            .iter()
-            .find(|(rule, _)| rule(flow))
-            .map_or(Outcome::NoMatch, |&(_, index)| Outcome::Matched(index))
+        first_match(flow, rules)
     }
 }
 

@@ -43,11 +43,10 @@ impl Rule for P2p {
     }
 }
 
-/// Test helper: whether the host would offer `flow` to this pack for `rule`
-/// (transport, ports, leads); every positive case of a rule checks it.
+/// Test helper: whether the host would offer `flow` to this pack for `rule`.
 #[cfg(test)]
 pub(crate) fn offered(rule: u32, flow: &FlowView) -> bool {
-    flowsieve_sdk::leads::host_offers(&P2p::manifest().rules[rule as usize], flow)
+    flowsieve_sdk::testing::offered::<P2p>(rule, flow)
 }
 
 flowsieve_sdk::export_rule!(P2p);

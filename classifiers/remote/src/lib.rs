@@ -20,9 +20,6 @@ pub const X11: u32 = 3;
 pub const RLOGIN: u32 = 4;
 pub const GIOP: u32 = 5;
 
-/// A rule and the manifest index it names.
-type Check = (fn(&FlowView) -> bool, u32);
-
 pub struct Remote;
 
 impl Rule for Remote {
@@ -56,10 +53,7 @@ impl Rule for Remote {
             (rlogin::matches, RLOGIN),
             (giop::matches, GIOP),
         ];
-        rules
-            .iter()
-            .find(|(rule, _)| rule(flow))
-            .map_or(Outcome::NoMatch, |&(_, index)| Outcome::Matched(index))
+        first_match(flow, rules)
     }
 }
 

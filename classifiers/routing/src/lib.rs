@@ -27,11 +27,10 @@ impl Rule for Routing {
     }
 }
 
-/// Test helper: whether the host would offer `flow` to this pack for `rule`
-/// (transport, ports, leads); every positive case of a rule checks it.
+/// Test helper: whether the host would offer `flow` to this pack for `rule`.
 #[cfg(test)]
 pub(crate) fn offered(rule: u32, flow: &FlowView) -> bool {
-    flowsieve_sdk::leads::host_offers(&Routing::manifest().rules[rule as usize], flow)
+    flowsieve_sdk::testing::offered::<Routing>(rule, flow)
 }
 
 flowsieve_sdk::export_rule!(Routing);

@@ -33,7 +33,7 @@ pub const SAP_SDP: u32 = 13;
 pub const RIST: u32 = 14;
 
 /// A rule's matcher and the index it names.
-type Matcher = (fn(&FlowView) -> bool, u32);
+type Matcher = Check;
 
 pub struct Voip;
 
@@ -99,18 +99,14 @@ impl Rule for Voip {
                 (rtp::matches_rtp_tcp, RTP_TCP),
             ],
         };
-        rules
-            .iter()
-            .find(|(rule, _)| rule(flow))
-            .map_or(Outcome::NoMatch, |&(_, index)| Outcome::Matched(index))
+        first_match(flow, rules)
     }
 }
 
-/// Test helper: whether the host would offer `flow` to this pack for `rule`
-/// (transport, ports, leads); every positive case of a rule checks it.
+/// Test helper: whether the host would offer `flow` to this pack for `rule`.
 #[cfg(test)]
 pub(crate) fn offered(rule: u32, flow: &FlowView) -> bool {
-    flowsieve_sdk::leads::host_offers(&Voip::manifest().rules[rule as usize], flow)
+    flowsieve_sdk::testing::offered::<Voip>(rule, flow)
 }
 
 flowsieve_sdk::export_rule!(Voip);

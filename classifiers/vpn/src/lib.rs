@@ -30,7 +30,7 @@ pub const FASTD: u32 = 10;
 pub const N2N: u32 = 11;
 
 /// A rule's matcher and the index it names.
-type Matcher = (fn(&FlowView) -> bool, u32);
+type Matcher = Check;
 
 pub struct Vpn;
 
@@ -85,18 +85,14 @@ impl Rule for Vpn {
                 (yggdrasil::matches, YGGDRASIL),
             ],
         };
-        rules
-            .iter()
-            .find(|(rule, _)| rule(flow))
-            .map_or(Outcome::NoMatch, |&(_, index)| Outcome::Matched(index))
+        first_match(flow, rules)
     }
 }
 
-/// Test helper: whether the host would offer `flow` to this pack for `rule`
-/// (transport, ports, leads); every positive case of a rule checks it.
+/// Test helper: whether the host would offer `flow` to this pack for `rule`.
 #[cfg(test)]
 pub(crate) fn offered(rule: u32, flow: &FlowView) -> bool {
-    flowsieve_sdk::leads::host_offers(&Vpn::manifest().rules[rule as usize], flow)
+    flowsieve_sdk::testing::offered::<Vpn>(rule, flow)
 }
 
 flowsieve_sdk::export_rule!(Vpn);

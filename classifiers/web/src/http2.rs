@@ -46,8 +46,16 @@ mod tests {
 
     #[test]
     fn prior_knowledge() {
-        crate::yes(classify, &tcp(37824, 29518, CLIENT, SERVER), HTTP2);
-        crate::yes(classify, &tcp(37824, 80, CLIENT, b""), HTTP2);
+        flowsieve_sdk::testing::assert_yes::<crate::Web>(
+            classify,
+            &tcp(37824, 29518, CLIENT, SERVER),
+            HTTP2,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Web>(
+            classify,
+            &tcp(37824, 80, CLIENT, b""),
+            HTTP2,
+        );
     }
 
     #[test]

@@ -20,13 +20,7 @@ pub const SOCKS4: u32 = 4;
 pub const SOCKS5: u32 = 5;
 pub const RTMP: u32 = 6;
 
-/// A rule's judgement of one flow; the pack combines them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    Yes(u32),
-    Maybe,
-    No,
-}
+pub(crate) use flowsieve_sdk::dispatch::Verdict;
 
 pub struct Web;
 
@@ -53,7 +47,7 @@ impl Rule for Web {
     }
 
     fn classify(flow: &FlowView) -> Outcome {
-        let rules: &[fn(&FlowView) -> Verdict] = match flow.transport {
+        let rules: &[Judge] = match flow.transport {
             Transport::Tcp => &[
                 tunnel::classify,
                 http2::classify,
@@ -63,30 +57,11 @@ impl Rule for Web {
             ],
             Transport::Udp => &[quic::classify, quic::mid_flow],
         };
-        let mut outcome = Outcome::NoMatch;
-        for rule in rules {
-            match rule(flow) {
-                Verdict::Yes(index) => return Outcome::Matched(index),
-                Verdict::Maybe => outcome = Outcome::NeedMore,
-                Verdict::No => {}
-            }
-        }
-        outcome
+        first_verdict(flow, rules)
     }
 }
 
 flowsieve_sdk::export_rule!(Web);
-
-/// Test helper: `rule` names `flow` with `index`, and so does the whole
-/// pack as the host calls it (leads and ports checked).
-#[cfg(test)]
-pub(crate) fn yes(rule: fn(&FlowView) -> Verdict, flow: &FlowView, index: u32) {
-    assert_eq!(rule(flow), Verdict::Yes(index));
-    assert_eq!(
-        flowsieve_sdk::testing::verdict::<Web>(flow),
-        Outcome::Matched(index)
-    );
-}
 
 #[cfg(test)]
 mod tests {

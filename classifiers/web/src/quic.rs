@@ -183,16 +183,28 @@ mod tests {
 
     #[test]
     fn long_headers() {
-        crate::yes(classify, &flow(D29_C, 1252, D29_S, 117), QUIC);
-        crate::yes(classify, &flow(V2_C, 1232, b"", 0), QUIC);
-        crate::yes(classify, &flow(Q033, 1350, b"", 0), QUIC);
-        crate::yes(classify, &flow(T051, 1350, b"", 0), QUIC);
-        crate::yes(classify, &flow(ZERO_RTT, 77, V1_S, 1250), QUIC);
+        flowsieve_sdk::testing::assert_yes::<crate::Web>(
+            classify,
+            &flow(D29_C, 1252, D29_S, 117),
+            QUIC,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Web>(classify, &flow(V2_C, 1232, b"", 0), QUIC);
+        flowsieve_sdk::testing::assert_yes::<crate::Web>(classify, &flow(Q033, 1350, b"", 0), QUIC);
+        flowsieve_sdk::testing::assert_yes::<crate::Web>(classify, &flow(T051, 1350, b"", 0), QUIC);
+        flowsieve_sdk::testing::assert_yes::<crate::Web>(
+            classify,
+            &flow(ZERO_RTT, 77, V1_S, 1250),
+            QUIC,
+        );
     }
 
     #[test]
     fn mid_flow_on_443() {
-        crate::yes(mid_flow, &flow(MID_C, 120, MID_S, 81), QUIC_MIDFLOW);
+        flowsieve_sdk::testing::assert_yes::<crate::Web>(
+            mid_flow,
+            &flow(MID_C, 120, MID_S, 81),
+            QUIC_MIDFLOW,
+        );
         let mut f = flow(MID_C, 120, MID_S, 81);
         f.server_port = 8443;
         assert_eq!(mid_flow(&f), Verdict::No);

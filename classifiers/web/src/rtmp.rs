@@ -59,7 +59,7 @@ mod tests {
     #[test]
     fn handshake() {
         let s0s1 = b"\x03\x00\x00\x00\x00\x00\x00\x00\x00\x9a\x9c\x18\x5f\x03\xa5\x2a\x33";
-        crate::yes(classify, &flow(s0s1, 1), RTMP);
+        flowsieve_sdk::testing::assert_yes::<crate::Web>(classify, &flow(s0s1, 1), RTMP);
         assert_eq!(classify(&flow(b"", 0)), Verdict::Maybe);
     }
 

@@ -116,13 +116,25 @@ mod tests {
 
     #[test]
     fn socks4_and_4a() {
-        crate::yes(classify4, &tcp(53262, 11081, S4, S4_GRANTED), SOCKS4);
-        crate::yes(classify4, &tcp(53274, 1080, S4A, b""), SOCKS4);
+        flowsieve_sdk::testing::assert_yes::<crate::Web>(
+            classify4,
+            &tcp(53262, 11081, S4, S4_GRANTED),
+            SOCKS4,
+        );
+        flowsieve_sdk::testing::assert_yes::<crate::Web>(
+            classify4,
+            &tcp(53274, 1080, S4A, b""),
+            SOCKS4,
+        );
     }
 
     #[test]
     fn socks5_greeting() {
-        crate::yes(classify5, &tcp(42620, 11080, S5, b"\x05\x00"), SOCKS5);
+        flowsieve_sdk::testing::assert_yes::<crate::Web>(
+            classify5,
+            &tcp(42620, 11080, S5, b"\x05\x00"),
+            SOCKS5,
+        );
         assert_eq!(classify5(&tcp(42620, 11080, S5, b"")), Verdict::Maybe);
     }
 

@@ -62,12 +62,16 @@ mod tests {
 
     #[test]
     fn connect_tunnel() {
-        crate::yes(
+        flowsieve_sdk::testing::assert_yes::<crate::Web>(
             classify,
             &tcp(1714, 8080, CONNECT, ESTABLISHED),
             HTTP_TUNNEL,
         );
-        crate::yes(classify, &tcp(1714, 3128, CONNECT, b""), HTTP_TUNNEL);
+        flowsieve_sdk::testing::assert_yes::<crate::Web>(
+            classify,
+            &tcp(1714, 3128, CONNECT, b""),
+            HTTP_TUNNEL,
+        );
     }
 
     #[test]

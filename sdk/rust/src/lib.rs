@@ -43,6 +43,7 @@
 // same way from inside and from rule crates.
 extern crate self as flowsieve_sdk;
 
+pub mod dispatch;
 pub mod leads;
 pub mod manifest;
 pub mod matchers;
@@ -106,6 +107,7 @@ macro_rules! export_rule {
 
 /// Everything a rule file usually needs.
 pub mod prelude {
+    pub use crate::dispatch::{first_match, first_verdict, Check, Judge};
     pub use crate::leads::{client, either, server, LeadExt};
     pub use crate::manifest::ManifestBuilder;
     pub use crate::matchers::*;

@@ -94,3 +94,19 @@ pub fn fuzz_pack<R: Rule>(seeds: &[&[u8]]) {
         let _ = verdict::<R>(flow);
     });
 }
+
+/// Whether the host would offer `flow` to `R` for its manifest rule `rule`
+/// (transport, ports, leads): a rule's positive cases check it.
+pub fn offered<R: Rule>(rule: u32, flow: &FlowView) -> bool {
+    R::manifest()
+        .rules
+        .get(rule as usize)
+        .is_some_and(|r| host_offers(r, flow))
+}
+
+/// `judge` names `flow` with `index`, and so does the whole pack `R` as the
+/// host calls it (ports and leads checked by [`verdict`]).
+pub fn assert_yes<R: Rule>(judge: crate::dispatch::Judge, flow: &FlowView, index: u32) {
+    assert_eq!(judge(flow), crate::dispatch::Verdict::Yes(index));
+    assert_eq!(verdict::<R>(flow), Outcome::Matched(index));
+}
