@@ -8,73 +8,16 @@
 //! line as the sign that a flow has been classified (the records themselves are written only
 //! at the end). Every wait polls with a deadline; there is no fixed sleep.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use common::daemon::{is_root, Log};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use flowsieve_wasm::test_guests;
 use serde_json::Value;
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
-/// The daemon's stderr, line by line, as it comes.
-#[derive(Clone, Default)]
-struct Log(Arc<Mutex<Vec<String>>>);
-
-impl Log {
-    fn follow(child: &mut Child) -> Log {
-        let log = Log::default();
-        let lines = log.0.clone();
-        let stderr = child.stderr.take().expect("stderr piped");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                lines.lock().expect("log lock").push(line);
-            }
-        });
-        log
-    }
-
-    fn text(&self) -> String {
-        self.0.lock().expect("log lock").join("\n")
-    }
-
-    /// Waits for a line after the first `from` lines that contains every one of `parts`;
-    /// returns the number of lines up to and including it (the `from` of the next wait).
-    /// Panics with the whole log past the deadline.
-    fn wait_for(&self, from: usize, parts: &[&str], what: &str) -> usize {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            {
-                let lines = self.0.lock().expect("log lock");
-                if let Some(i) = lines
-                    .iter()
-                    .enumerate()
-                    .skip(from)
-                    .find(|(_, l)| parts.iter().all(|p| l.contains(p)))
-                    .map(|(i, _)| i)
-                {
-                    return i + 1;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what} ({parts:?}); daemon log:\n{}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
 
 /// Installs a pack file the way operators are told to: write a hidden name, then rename.
 fn drop_in(dir: &Path, name: &str, bytes: &[u8]) {
@@ -171,7 +114,7 @@ impl Daemon {
     }
 
     fn wait(&mut self, parts: &[&str], what: &str) {
-        self.at = self.log.wait_for(self.at, parts, what);
+        self.at = self.log.wait_for(self.at, parts, what, 60);
     }
 
     fn swapped_in(&mut self, generation: u64, what: &str) {
@@ -207,6 +150,7 @@ impl Daemon {
                 from,
                 &["classifier call failed", "pack=trap"],
                 &format!("trap probe fault #{n} (probe flow classified)"),
+                60,
             );
         }
         self.at = self.at.max(from);
@@ -231,7 +175,8 @@ impl Daemon {
         let status = self.child.take().expect("running").wait().expect("wait");
         assert!(status.success(), "flowsieve exited with {status}");
         // The summary is the last thing written; wait until the reader thread has it.
-        self.log.wait_for(0, &["records", "flow_start"], "summary");
+        self.log
+            .wait_for(0, &["records", "flow_start"], "summary", 60);
         let stderr = self.log.text();
         let text = std::fs::read_to_string(&self.out).expect("records");
         let records: Vec<Value> = text

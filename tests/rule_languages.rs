@@ -23,13 +23,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::daemon::{is_root, Log};
 use common::*;
 use flowsieve_wasm::{ClassifierRuntime, FlowView, RuntimeConfig, Side, Transport, Verdict};
 use serde_json::Value;
@@ -329,59 +330,6 @@ fn js_rule_names_mqtt_in_a_real_capture() {
 
 // ---------------------------------------------------------------- 4: hot reload
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
-/// The daemon's stderr, line by line, as it comes.
-#[derive(Clone, Default)]
-struct Log(Arc<Mutex<Vec<String>>>);
-
-impl Log {
-    fn follow(child: &mut Child) -> Log {
-        let log = Log::default();
-        let lines = log.0.clone();
-        let stderr = child.stderr.take().expect("stderr piped");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                lines.lock().expect("log lock").push(line);
-            }
-        });
-        log
-    }
-
-    fn text(&self) -> String {
-        self.0.lock().expect("log lock").join("\n")
-    }
-
-    /// Waits (up to `secs`) for a line containing every one of `parts`.
-    fn wait_for(&self, parts: &[&str], what: &str, secs: u64) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            if self
-                .0
-                .lock()
-                .expect("log lock")
-                .iter()
-                .any(|l| parts.iter().all(|p| l.contains(p)))
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what} ({parts:?}); daemon log:\n{}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
 /// An MQTT 3.1.1 CONNECT (client id "", keep-alive 60) and its CONNACK.
 const CONNECT: &[u8] = &[
     0x10, 0x0c, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00,
@@ -482,6 +430,7 @@ fn picked_up_by_a_running_daemon(lang: Lang) {
     let log = Log::follow(&mut child);
     let mut daemon = Daemon { child: Some(child) };
     log.wait_for(
+        0,
         &["classifier pack set swapped in", "generation=1"],
         "start",
         120,
@@ -494,6 +443,7 @@ fn picked_up_by_a_running_daemon(lang: Lang) {
     let tmp = packs.join(format!(".{name}.tmp"));
     // The "before" flow must be classified before the pack arrives: wait for its trap fault.
     log.wait_for(
+        0,
         &["classifier call failed", "pack=trap"],
         "the MQTT flow made before the drop classified",
         120,
@@ -502,11 +452,13 @@ fn picked_up_by_a_running_daemon(lang: Lang) {
     std::fs::rename(&tmp, packs.join(&name)).expect("rename pack");
     // A large guest (Python: ~18 MB) takes a while to compile in a debug build.
     log.wait_for(
+        0,
         &["classifier pack loaded", &format!("pack={}", lang.pack())],
         "the pack loaded",
         600,
     );
     log.wait_for(
+        0,
         &["classifier pack set swapped in", "generation=2"],
         "the new set swapped in",
         120,
@@ -537,7 +489,7 @@ fn picked_up_by_a_running_daemon(lang: Lang) {
     assert!(status.success());
     let status = child.wait().expect("wait");
     assert!(status.success(), "flowsieve exited with {status}");
-    log.wait_for(&["records", "flow_start"], "summary", 60);
+    log.wait_for(0, &["records", "flow_start"], "summary", 60);
     drop(daemon);
 
     let text = std::fs::read_to_string(&out).expect("records");

@@ -1,6 +1,7 @@
 //! Helpers for the end-to-end tests: run the real binary on real captures, read its records.
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod ndpi;
 pub mod synth;
 
