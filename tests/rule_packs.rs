@@ -104,19 +104,30 @@ fn pack_summary(stderr: &str) -> BTreeMap<String, (u64, bool)> {
         .collect()
 }
 
+/// `flows` TCP flows of pseudo-random payload both ways, which no built-in pack names.
+fn noise_capture(path: &Path, flows: u64) {
+    use flowsieve::synth::{write_capture, Mix, Spec};
+    let spec = Spec {
+        flows,
+        mix: Mix::Noise,
+        ..Spec::default()
+    };
+    write_capture(path, &spec).expect("write the noise capture");
+}
+
 fn hostile_dir(dir: &Path) {
     for (guest, _) in HOSTILE {
         std::fs::copy(test_guests::path(guest), dir.join(format!("{guest}.wasm"))).expect("copy");
     }
 }
 
-/// 24 TCP flows of noise (tests/common/synth.rs) that no built-in rule names, so every hostile
+/// 24 TCP flows of noise (`flowsieve::synth`, `Mix::Noise`) that no built-in rule names, so every hostile
 /// pack (priority 9, any TCP port, no leads) is called for each.
 #[test]
 fn hostile_packs_never_stop_the_records() {
     let work = tempfile::tempdir().expect("tempdir");
     let capture = work.path().join("noise24.pcap");
-    common::synth::noise_capture(&capture, 24, 11);
+    noise_capture(&capture, 24);
     let dir = tempfile::tempdir().expect("tempdir");
     hostile_dir(dir.path());
     let threshold = 4;
@@ -216,7 +227,7 @@ fn hostile_packs_next_to_named_flows() {
     // Two flows of noise no built-in names: every hostile pack is called and faults once per
     // flow; the default threshold (16) is far.
     let noise = dir.path().join("noise2.pcap");
-    common::synth::noise_capture(&noise, 2, 7);
+    noise_capture(&noise, 2);
     let run = run_with_config(&noise, Some(&yaml), &[]);
     assert_eq!(run.status, Some(0), "{}", run.stderr);
     assert_eq!(by_flow(&run.records).len(), 2);

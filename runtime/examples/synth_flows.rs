@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use flowsieve::synth::{write_capture, Mix, Spec};
 
 const USAGE: &str =
-    "usage: synth_flows --flows N --mix long|syn -o FILE [--rate FLOWS_PER_S] [--gap S] [--rounds K]";
+    "usage: synth_flows --flows N --mix long|syn|noise -o FILE [--rate FLOWS_PER_S] [--gap S] [--rounds K]";
 
 fn parse_args() -> Result<(Spec, PathBuf), String> {
     let mut spec = Spec::default();
@@ -30,7 +30,8 @@ fn parse_args() -> Result<(Spec, PathBuf), String> {
                 spec.mix = match value()?.as_str() {
                     "long" => Mix::Long,
                     "syn" => Mix::Syn,
-                    m => return Err(format!("--mix: {m:?} is neither long nor syn")),
+                    "noise" => Mix::Noise,
+                    m => return Err(format!("--mix: {m:?} is not long, syn or noise")),
                 }
             }
             f => return Err(format!("unknown argument {f:?}\n{USAGE}")),

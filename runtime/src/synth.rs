@@ -9,6 +9,8 @@
 //!   analyser's post-verdict waits run out) and then every flow sends `rounds` more packets,
 //!   in the same order: a flow table holding every flow at once, all classified.
 //! - [`Mix::Syn`]: a SYN flood: one SYN per flow from a distinct spoofed source, no answer.
+//! - [`Mix::Noise`]: whole TCP flows to port 4000 (handshake, 64 pseudo-random bytes each
+//!   way, FIN both ways) that no rule pack can name: for tests that need unknown traffic.
 //!
 //! Every flow is distinct (client address `10.0.0.0/8` + flow number); servers are
 //! `172.16.0.0/20` on port 80 (TCP) or 53 (UDP). The packet clock advances evenly at `rate`
@@ -28,6 +30,7 @@ const KEEPALIVE: &[u8] = b"GET /poll HTTP/1.1\r\nHost: example.test\r\n\r\n";
 pub enum Mix {
     Long,
     Syn,
+    Noise,
 }
 
 /// What to generate.
@@ -66,13 +69,19 @@ pub fn write_capture(path: &Path, spec: &Spec) -> std::io::Result<u64> {
             format!("at most {MAX_FLOWS} flows"),
         ));
     }
-    // Packets per new flow while flows open: 4.5 for the long mix (3 TCP : 1 UDP), 1 for SYN.
-    let per_flow_x2 = if spec.mix == Mix::Long { 9 } else { 2 };
+    // Packets per new flow while flows open: 4.5 for the long mix (3 TCP : 1 UDP), 1 for SYN,
+    // 8 for noise.
+    let per_flow_x2 = match spec.mix {
+        Mix::Long => 9,
+        Mix::Syn => 2,
+        Mix::Noise => 16,
+    };
     let step_ns = (2_000_000_000 / (spec.rate.max(1) * per_flow_x2)).max(1);
     let mut p = Pcap::create(path, step_ns)?;
     match spec.mix {
         Mix::Long => long_lived(&mut p, spec)?,
         Mix::Syn => syn_flood(&mut p, spec)?,
+        Mix::Noise => noise(&mut p, spec)?,
     }
     p.w.flush()?;
     Ok(p.packets)
@@ -239,6 +248,39 @@ fn long_lived(p: &mut Pcap, a: &Spec) -> std::io::Result<()> {
             let ack = ss + 1 + HTTP_OK.len() as u32;
             p.packet(c, s, sp, 80, TCP, Some((seq, ack, ACK | PSH)), KEEPALIVE)?;
         }
+    }
+    Ok(())
+}
+
+/// 64 bytes of xorshift noise, seeded by the flow number and direction.
+fn noise_bytes(i: u64, server: bool) -> [u8; 64] {
+    let mut state = (i << 1 | u64::from(server)).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut out = [0u8; 64];
+    for b in &mut out {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        *b = state as u8;
+    }
+    out
+}
+
+fn noise(p: &mut Pcap, a: &Spec) -> std::io::Result<()> {
+    const FIN: u8 = 0x01;
+    const PORT: u16 = 4000;
+    for i in 0..a.flows {
+        let (c, s, sp) = endpoints(i);
+        let (cs, ss) = (i as u32 * 7919, i as u32 * 104_729);
+        let (cd, sd) = (noise_bytes(i, false), noise_bytes(i, true));
+        let (cn, sn) = (cs + 1 + cd.len() as u32, ss + 1 + sd.len() as u32);
+        p.packet(c, s, sp, PORT, TCP, Some((cs, 0, SYN)), &[])?;
+        p.packet(s, c, PORT, sp, TCP, Some((ss, cs + 1, SYN | ACK)), &[])?;
+        p.packet(c, s, sp, PORT, TCP, Some((cs + 1, ss + 1, ACK)), &[])?;
+        p.packet(c, s, sp, PORT, TCP, Some((cs + 1, ss + 1, ACK | PSH)), &cd)?;
+        p.packet(s, c, PORT, sp, TCP, Some((ss + 1, cn, ACK | PSH)), &sd)?;
+        p.packet(c, s, sp, PORT, TCP, Some((cn, sn, ACK | FIN)), &[])?;
+        p.packet(s, c, PORT, sp, TCP, Some((sn, cn + 1, ACK | FIN)), &[])?;
+        p.packet(c, s, sp, PORT, TCP, Some((cn + 1, sn + 1, ACK)), &[])?;
     }
     Ok(())
 }

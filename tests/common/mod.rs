@@ -3,7 +3,6 @@
 
 pub mod daemon;
 pub mod ndpi;
-pub mod synth;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
