@@ -7,6 +7,8 @@
 # Installs cargo-fuzz into target/tools when missing; writes the seed corpora from
 # tests/data/corpus the first time (fuzz/corpus/seeds/<target>); grows fuzz/corpus/<target>.
 # Crashes land in fuzz/artifacts/<target>/; the script exits non-zero if any target crashed.
+# A fixed crasher is kept in fuzz/regressions/<target>/ (replayed by every run of this script
+# and by fuzz/tests/replay.rs in scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -34,9 +36,11 @@ flags=(--sanitizer none --debug-assertions)
 cargo fuzz build "${flags[@]}"
 failed=()
 for t in "${targets[@]}"; do
-    mkdir -p "corpus/$t" "corpus/seeds/$t"
+    mkdir -p "corpus/$t" "corpus/seeds/$t" "regressions/$t"
     echo "== $t: ${secs}s"
-    if ! cargo fuzz run "${flags[@]}" "$t" "corpus/$t" "corpus/seeds/$t" -- \
+    # libFuzzer first runs every input of every directory given (the kept crashers in
+    # regressions/ included), then mutates; new inputs go to the first, corpus/<target>.
+    if ! cargo fuzz run "${flags[@]}" "$t" "corpus/$t" "corpus/seeds/$t" "regressions/$t" -- \
         -max_total_time="$secs" -rss_limit_mb=4096 -max_len=65536 -timeout=10 \
         -print_final_stats=1 2>"corpus/$t.log"; then
         failed+=("$t")

@@ -12,3 +12,6 @@ cargo test --workspace --all-targets "$@"
 cargo test --manifest-path classifiers/Cargo.toml --workspace
 cargo test --manifest-path sdk/rust/Cargo.toml --features testing
 cargo test --manifest-path sdk/leads/Cargo.toml
+# The fuzz targets' kept crashers and seeds, replayed without cargo-fuzz; the root target
+# directory, so the dependencies the workspace already built are reused.
+CARGO_TARGET_DIR=$PWD/target cargo test --manifest-path fuzz/Cargo.toml

@@ -1,10 +1,3 @@
 //! `flowsieve.yaml` parsing and validation.
 #![no_main]
-use libfuzzer_sys::fuzz_target;
-use std::path::Path;
-
-fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data) {
-        let _ = flowsieve::config::Config::parse(text, Path::new("fuzz.yaml"));
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| flowsieve_fuzz::targets::config(data));

@@ -71,3 +71,4 @@ pub const LINK_TYPES: [flowsieve::decode::LinkType; 9] = {
 
 /// Size of the `classifier` input's header (scalars decoded with `arbitrary`).
 pub const CLASSIFIER_HEADER: usize = 64;
+pub mod targets;
