@@ -18,6 +18,9 @@ mod cli;
 
 /// Exit status when the input file is damaged: every record before the damage was written.
 const EXIT_DAMAGED: u8 = 3;
+/// Exit status when the JSON output failed (disk full, closed pipe): the records before the
+/// failure were written whole.
+const EXIT_OUTPUT: u8 = 4;
 
 #[derive(Parser)]
 #[command(
@@ -85,7 +88,8 @@ fn main() -> ExitCode {
             init_logging("warn,flowsieve_wasm::reload=off");
             // Listings end up in pipes (`classifiers list | head`): a closed pipe ends the
             // command quietly, as it does `ls`, instead of panicking in `print!`. (Rust starts
-            // with SIGPIPE ignored; `run` keeps that and reports a closed output as an error.)
+            // with SIGPIPE ignored; `run` keeps that: a daemon whose records stop reaching
+            // their reader must say so, flush its flows to the other sinks and exit non-zero.)
             // SAFETY: restoring a signal's default disposition before any other thread exists.
             unsafe {
                 libc::signal(libc::SIGPIPE, libc::SIG_DFL);
@@ -157,6 +161,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let summary = pipeline::run(&config, source, opts)?;
     if !args.quiet {
         eprint!("{summary}");
+    }
+    if let Some(failed) = &summary.export.failed {
+        eprintln!("flowsieve: {failed}");
+        return Ok(ExitCode::from(EXIT_OUTPUT));
     }
     if let Some(reason) = &summary.damaged {
         let what = args
