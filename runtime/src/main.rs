@@ -13,6 +13,7 @@ use flowsieve::capture::{LiveOptions, Source};
 use flowsieve::config::Config;
 use flowsieve::export::SinkSpec;
 use flowsieve::pipeline::{self, RunOptions};
+use flowsieve::privileges;
 
 mod cli;
 
@@ -138,6 +139,12 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             (None, None) => bail!("nothing to read: give -r FILE or -i IFACE (or `file:` / `interface:` in the config)"),
         },
     };
+    // The capture is open: from here on, run as `user:` (before the output, spools, pack
+    // cache and rule directory are opened, so they are the user's from the start).
+    if let Some(name) = &config.user {
+        let account = privileges::lookup(name).context("user")?;
+        privileges::become_user(&account)?;
+    }
     let is_file = !source.is_live();
     // JSON lines (unless `output.enabled: false` and no -o) plus every enabled sink.
     let sink = SinkSpec::from_config(&config, args.output.as_deref());
