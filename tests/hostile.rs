@@ -57,6 +57,8 @@ struct Measured {
 
 /// Runs flowsieve on `capture` and waits for it with wait4(2), which gives this child's own
 /// peak resident memory (getrusage's children figure would mix in other tests' children).
+// wait4 reaps the child, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn run_measured(capture: &Path, config: &Path, out: &Path) -> Measured {
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_flowsieve"))
