@@ -484,3 +484,69 @@ fn an_unknown_user_or_a_switch_without_root_is_an_error_naming_the_key() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn standard_input_and_a_fifo_give_the_records_of_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let capture = noise_capture(dir.path(), 20);
+    let bytes = std::fs::read(&capture).expect("read capture");
+    let from_file = run(&capture, &[]);
+    assert_eq!(from_file.status, Some(0), "{}", from_file.stderr);
+    let records = |out: &Path| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(out)
+            .expect("records")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect()
+    };
+
+    // `-r -`: standard input.
+    let out = dir.path().join("stdin.jsonl");
+    let mut child = flowsieve()
+        .args(["run", "-q", "-r", "-", "-o"])
+        .arg(&out)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start flowsieve");
+    let stderr = read_all(child.stderr.take().expect("stderr"));
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(&bytes).expect("feed");
+    drop(stdin);
+    let code = wait_exit(&mut child, 30, "stdin");
+    assert_eq!(code, Some(0), "{}", stderr.join().expect("stderr"));
+    assert_eq!(records(&out), from_file.records);
+
+    // A FIFO whose writer has written everything and closed by the time the daemon is past
+    // opening it (nothing may open it a second time and wait for a writer).
+    let fifo = dir.path().join("capture.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo")
+        .success());
+    let writer = {
+        let (fifo, bytes) = (fifo.clone(), bytes.clone());
+        std::thread::spawn(move || {
+            let mut w = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&fifo)
+                .expect("open FIFO");
+            w.write_all(&bytes).expect("feed");
+        })
+    };
+    let out = dir.path().join("fifo.jsonl");
+    let mut child = flowsieve()
+        .args(["run", "-q", "-r"])
+        .arg(&fifo)
+        .arg("-o")
+        .arg(&out)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start flowsieve");
+    let stderr = read_all(child.stderr.take().expect("stderr"));
+    writer.join().expect("writer");
+    let code = wait_exit(&mut child, 30, "FIFO");
+    assert_eq!(code, Some(0), "{}", stderr.join().expect("stderr"));
+    assert_eq!(records(&out), from_file.records);
+}
