@@ -1,6 +1,7 @@
 //! Live capture on the loopback interface: real libpcap, real sockets, wall-clock intervals,
-//! and SIGTERM flushing every open flow. Needs root (CI runs as root); otherwise it says why
-//! it did not run.
+//! and SIGTERM or SIGINT flushing every open flow. Needs root (CI runs as root); otherwise it
+//! says why it did not run. (`tests/resilience.rs` signals a daemon reading a FIFO, without
+//! root.)
 
 mod common;
 
@@ -14,8 +15,19 @@ use common::*;
 
 #[test]
 fn live_loopback_capture_flushes_on_sigterm() {
+    flushes_on("TERM");
+}
+
+#[test]
+fn live_loopback_capture_flushes_on_sigint() {
+    flushes_on("INT");
+}
+
+fn flushes_on(signal: &str) {
     if !is_root() {
-        eprintln!("live_loopback_capture_flushes_on_sigterm: not run, capturing on lo needs root");
+        eprintln!(
+            "live_loopback_capture_flushes_on_sig{signal}: not run, capturing on lo needs root"
+        );
         return;
     }
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -75,7 +87,7 @@ fn live_loopback_capture_flushes_on_sigterm() {
     std::thread::sleep(Duration::from_millis(2600));
     let pid = child.id().to_string();
     let killed = Command::new("kill")
-        .args(["-TERM", &pid])
+        .args([&format!("-{signal}"), &pid])
         .status()
         .expect("kill");
     assert!(killed.success());
@@ -116,7 +128,7 @@ fn live_loopback_capture_flushes_on_sigterm() {
         }
     }
     reasons.sort();
-    // Flow 1 closed (fin, lingering when stopped); flows 2 and 3 were open at SIGTERM.
+    // Flow 1 closed (fin, lingering when stopped); flows 2 and 3 were open at the signal.
     assert_eq!(reasons, vec!["fin", "shutdown", "shutdown"], "{text}");
     let open_tcp = flows
         .values()

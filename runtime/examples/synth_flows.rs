@@ -3,18 +3,25 @@
 //! ```sh
 //! cargo run --release --example synth_flows -- --flows 1000000 --mix long -o long_1m.pcap
 //! cargo run --release --example synth_flows -- --flows 5000000 --mix syn -o syn_5m.pcap
+//! cargo run --release --example synth_flows -- --flows 1000000 --mix hostile -o hostile.pcap
 //! ```
+//!
+//! `--mix hostile` writes `flowsieve::synth::hostile`'s capture as `tests/hostile.rs` does:
+//! 20,000 SYN flood sources, 10,000 scanned ports, 3,000 fragmented datagrams, 200 flows of
+//! overlapping segments, then `--flows` distinct UDP 5-tuples.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use flowsieve::synth::hostile::{write_hostile, HostileSpec};
 use flowsieve::synth::{write_capture, Mix, Spec};
 
 const USAGE: &str =
-    "usage: synth_flows --flows N --mix long|syn|noise -o FILE [--rate FLOWS_PER_S] [--gap S] [--rounds K]";
+    "usage: synth_flows --flows N --mix long|syn|noise|hostile -o FILE [--rate FLOWS_PER_S] [--gap S] [--rounds K]";
 
-fn parse_args() -> Result<(Spec, PathBuf), String> {
+fn parse_args() -> Result<(Spec, bool, PathBuf), String> {
     let mut spec = Spec::default();
+    let mut hostile = false;
     let mut out = None;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -31,24 +38,40 @@ fn parse_args() -> Result<(Spec, PathBuf), String> {
                     "long" => Mix::Long,
                     "syn" => Mix::Syn,
                     "noise" => Mix::Noise,
-                    m => return Err(format!("--mix: {m:?} is not long, syn or noise")),
+                    "hostile" => {
+                        hostile = true;
+                        spec.mix
+                    }
+                    m => return Err(format!("--mix: {m:?} is not long, syn, noise or hostile")),
                 }
             }
             f => return Err(format!("unknown argument {f:?}\n{USAGE}")),
         }
     }
-    Ok((spec, out.ok_or(USAGE)?))
+    Ok((spec, hostile, out.ok_or(USAGE)?))
 }
 
 fn main() -> ExitCode {
-    let (spec, out) = match parse_args() {
+    let (spec, hostile, out) = match parse_args() {
         Ok(a) => a,
         Err(e) => {
             eprintln!("synth_flows: {e}");
             return ExitCode::FAILURE;
         }
     };
-    match write_capture(&out, &spec) {
+    let written = if hostile {
+        let h = HostileSpec {
+            syn_flood: 20_000,
+            port_scan: 10_000,
+            fragments: 3_000,
+            overlap: 200,
+            udp_tuples: spec.flows,
+        };
+        write_hostile(&out, &h).map(|c| c.total)
+    } else {
+        write_capture(&out, &spec)
+    };
+    match written {
         Ok(n) => {
             println!("{}: {} flows, {n} packets", out.display(), spec.flows);
             ExitCode::SUCCESS

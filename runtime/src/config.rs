@@ -60,6 +60,8 @@ pub struct Config {
     pub output: Output,
     /// The seed's key: where sinks keep their spools (`<temp_path>/spool/<sink>`).
     pub temp_path: PathBuf,
+    /// Run as this user once the capture is open (when started as root).
+    pub user: Option<String>,
     pub kafka: KafkaConfig,
     pub clickhouse: ClickHouseConfig,
     pub influxdb: InfluxConfig,
@@ -82,6 +84,7 @@ impl Default for Config {
             capture: Capture::default(),
             output: Output::default(),
             temp_path: PathBuf::from("/var/tmp/flowsieve"),
+            user: None,
             kafka: KafkaConfig::default(),
             clickhouse: ClickHouseConfig::default(),
             influxdb: InfluxConfig::default(),
@@ -419,6 +422,9 @@ impl Config {
             key,
             message,
         })?;
+        if let Some(user) = &self.user {
+            crate::privileges::lookup(user).map_err(|e| invalid("user", e.to_string()))?;
+        }
         if self.threads > 256 {
             return Err(invalid(
                 "threads",

@@ -12,6 +12,7 @@ pub mod export;
 pub mod flow;
 pub mod inspect;
 pub mod pipeline;
+pub mod privileges;
 pub mod record;
 pub mod summary;
 pub mod synth;

@@ -13,11 +13,15 @@ use flowsieve::capture::{LiveOptions, Source};
 use flowsieve::config::Config;
 use flowsieve::export::SinkSpec;
 use flowsieve::pipeline::{self, RunOptions};
+use flowsieve::privileges;
 
 mod cli;
 
 /// Exit status when the input file is damaged: every record before the damage was written.
 const EXIT_DAMAGED: u8 = 3;
+/// Exit status when the JSON output failed (disk full, closed pipe): the records before the
+/// failure were written whole.
+const EXIT_OUTPUT: u8 = 4;
 
 #[derive(Parser)]
 #[command(
@@ -85,7 +89,8 @@ fn main() -> ExitCode {
             init_logging("warn,flowsieve_wasm::reload=off");
             // Listings end up in pipes (`classifiers list | head`): a closed pipe ends the
             // command quietly, as it does `ls`, instead of panicking in `print!`. (Rust starts
-            // with SIGPIPE ignored; `run` keeps that and reports a closed output as an error.)
+            // with SIGPIPE ignored; `run` keeps that: a daemon whose records stop reaching
+            // their reader must say so, flush its flows to the other sinks and exit non-zero.)
             // SAFETY: restoring a signal's default disposition before any other thread exists.
             unsafe {
                 libc::signal(libc::SIGPIPE, libc::SIG_DFL);
@@ -134,6 +139,12 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             (None, None) => bail!("nothing to read: give -r FILE or -i IFACE (or `file:` / `interface:` in the config)"),
         },
     };
+    // The capture is open: from here on, run as `user:` (before the output, spools, pack
+    // cache and rule directory are opened, so they are the user's from the start).
+    if let Some(name) = &config.user {
+        let account = privileges::lookup(name).context("user")?;
+        privileges::become_user(&account)?;
+    }
     let is_file = !source.is_live();
     // JSON lines (unless `output.enabled: false` and no -o) plus every enabled sink.
     let sink = SinkSpec::from_config(&config, args.output.as_deref());
@@ -157,6 +168,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let summary = pipeline::run(&config, source, opts)?;
     if !args.quiet {
         eprint!("{summary}");
+    }
+    if let Some(failed) = &summary.export.failed {
+        eprintln!("flowsieve: {failed}");
+        return Ok(ExitCode::from(EXIT_OUTPUT));
     }
     if let Some(reason) = &summary.damaged {
         let what = args

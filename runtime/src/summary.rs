@@ -143,6 +143,9 @@ impl fmt::Display for RunSummary {
             "  records      flow_start {}, flow_interval {}, flow_end {} ({} bytes)",
             w.records[0], w.records[1], w.records[2], self.export.bytes
         )?;
+        if let Some(failed) = &self.export.failed {
+            writeln!(f, "  OUTPUT FAILED {failed}")?;
+        }
         for k in &self.export.sinks {
             write_sink(f, k)?;
         }

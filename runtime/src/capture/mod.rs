@@ -79,7 +79,13 @@ impl Source {
             reason: e.to_string(),
         })?;
         let mut source = Source::finish(cap.into(), filter, false)?;
-        if filter.is_none_or(|f| f.trim().is_empty()) {
+        // Only a regular file can be mapped. `-` is standard input to libpcap, and opening a
+        // FIFO again would wait for a writer that may be gone.
+        let regular = path != Path::new("-")
+            && std::fs::metadata(path)
+                .map(|m| m.is_file())
+                .unwrap_or(false);
+        if regular && filter.is_none_or(|f| f.trim().is_empty()) {
             source.mapped = MappedPcap::open(path);
         }
         Ok(source)

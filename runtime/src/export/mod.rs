@@ -1,7 +1,9 @@
 //! The exporter thread: owns the sinks and feeds them the workers' record chunks.
 //!
 //! - JSON lines to stdout or a file (`json`), the default. A failure there (disk full, closed
-//!   pipe) stops the run: the error is reported and the capture thread is told to stop.
+//!   pipe) stops the run: the capture thread is told to stop, the open flows are flushed to
+//!   the other sinks, a file keeps its whole records only, and the run's result says what
+//!   failed (the command exits non-zero).
 //! - Kafka, ClickHouse, InfluxDB, Elasticsearch (`kafka`, `clickhouse`, `influxdb`,
 //!   `elasticsearch`), each run by `runner` on threads of its own with batching, retries with
 //!   backoff and a bounded on-disk spool (`spool`); a sink that is down does not stop the run.
@@ -132,11 +134,38 @@ impl SinkSpec {
 
 #[derive(Debug, Default, Clone)]
 pub struct ExportStats {
-    /// Bytes of JSON lines written.
+    /// Bytes of JSON lines written (whole records).
     pub bytes: u64,
-    /// A closed pipe (e.g. `| head`) ends the run quietly, like other Unix tools.
-    pub broken_pipe: bool,
+    /// JSON records written.
+    pub records: u64,
+    /// The JSON output failed (disk full, closed pipe): the run stopped there.
+    pub failed: Option<OutputFailure>,
     pub sinks: Vec<SinkStats>,
+}
+
+/// Why and where the JSON output failed, and what it holds.
+#[derive(Debug, Clone)]
+pub struct OutputFailure {
+    /// Names the output and the system's error.
+    pub message: String,
+    /// Whole records written before the failure.
+    pub records: u64,
+    /// A file's partly written last record was removed.
+    pub cut: bool,
+}
+
+impl std::fmt::Display for OutputFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}; the {} records written before it are whole",
+            self.message, self.records
+        )?;
+        if self.cut {
+            write!(f, " (the cut record after them was removed)")?;
+        }
+        Ok(())
+    }
 }
 
 /// Starts the exporter. It runs until every sender of `rx` is gone, then lets each sink
@@ -159,16 +188,15 @@ pub fn spawn(
         .name("exporter".into())
         .spawn(move || {
             let mut stats = ExportStats::default();
-            let mut failed: Option<(io::Error, String)> = None;
+            let mut failed: Option<(json::WriteFailure, String)> = None;
             for mut chunk in rx {
                 if failed.is_none() {
                     if let Some((w, target)) = json.as_mut() {
-                        match w.write_all(&chunk) {
-                            Ok(()) => stats.bytes += chunk.len() as u64,
-                            Err(e) => {
-                                stop.store(true, Ordering::Relaxed);
-                                failed = Some((e, target.clone()));
-                            }
+                        if let Err(e) = w.write_chunk(&chunk) {
+                            // Nothing more can be written there: stop reading, let the
+                            // workers flush their flows (to the other sinks, if any).
+                            stop.store(true, Ordering::Relaxed);
+                            failed = Some((e, target.clone()));
                         }
                     }
                 }
@@ -183,25 +211,35 @@ pub fn spawn(
                 // Workers may have finished; then the buffer is simply freed.
                 let _ = recycle.try_send(chunk);
             }
-            if failed.is_none() {
-                if let Some((w, target)) = json.as_mut() {
+            if let Some((w, target)) = json.as_mut() {
+                if failed.is_none() {
                     if let Err(e) = w.flush() {
                         failed = Some((e, target.clone()));
                     }
                 }
+                stats.bytes = w.bytes();
+                stats.records = w.records();
             }
+            stats.failed = failed.map(|(e, target)| {
+                let source = e.source;
+                let message = if source.kind() == io::ErrorKind::BrokenPipe {
+                    format!(
+                        "writing records to {target} failed: its reader closed the pipe ({source})"
+                    )
+                } else {
+                    ExportError::Write { target, source }.to_string()
+                };
+                OutputFailure {
+                    message,
+                    records: stats.records,
+                    cut: e.cut,
+                }
+            });
             stats.sinks = handles
                 .into_iter()
                 .map(runner::SinkHandle::finish)
                 .collect();
-            match failed {
-                Some((e, _)) if e.kind() == io::ErrorKind::BrokenPipe => {
-                    stats.broken_pipe = true;
-                    Ok(stats)
-                }
-                Some((source, target)) => Err(ExportError::Write { target, source }),
-                None => Ok(stats),
-            }
+            Ok(stats)
         })
         .map_err(|source| ExportError::Write {
             target: "exporter thread".into(),

@@ -282,13 +282,15 @@ pub fn run(config: &Config, mut source: Source, opts: RunOptions) -> Result<RunS
         .join()
         .map_err(|_| anyhow::anyhow!("the exporter thread panicked"))??;
     let packs = classifiers.packs();
+    // A failed output sets the same stop flag as a signal.
+    let interrupted = signalled && estats.failed.is_none();
     Ok(RunSummary {
         packs,
         capture: cstats,
         workers: wstats,
         export: estats,
         damaged,
-        interrupted: signalled,
+        interrupted,
         threads: workers,
         link: decoder.link_type(),
     })

@@ -115,6 +115,23 @@ fn a_rule_built_against_another_contract_version_is_refused_naming_both_versions
 }
 
 #[test]
+fn a_rule_built_against_a_newer_contract_is_refused_saying_so() {
+    let rt = runtime(config(None));
+    let err = rt
+        .check_file(&test_guests::path("contract03"))
+        .expect_err("must be refused");
+    assert!(matches!(err, LoadError::WrongSignature { .. }), "{err}");
+    let msg = err.to_string();
+    // World-level exports carry no package version, so "0.3.0" itself cannot be read from
+    // the component: the message says newer, and which fields its rules have.
+    assert!(
+        msg.contains("built against a newer contract than flowsieve:classifier@0.2.0")
+            && msg.contains("leads, description"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn a_component_importing_wasi_is_refused_with_the_import_named() {
     let rt = runtime(config(None));
     let err = rt

@@ -12,10 +12,15 @@
 //! - [`Mix::Noise`]: whole TCP flows to port 4000 (handshake, 64 pseudo-random bytes each
 //!   way, FIN both ways) that no rule pack can name: for tests that need unknown traffic.
 //!
+//! [`hostile`] writes the attacks of the robustness tests (SYN flood from random sources, port
+//! scan, tiny fragments, overlapping segments with conflicting data, a million UDP 5-tuples).
+//!
 //! Every flow is distinct (client address `10.0.0.0/8` + flow number); servers are
 //! `172.16.0.0/20` on port 80 (TCP) or 53 (UDP). The packet clock advances evenly at `rate`
 //! new flows per second, so the capture spans flows / rate seconds (plus the gap): pick idle
 //! timeouts longer than that to keep every flow alive until the end.
+
+pub mod hostile;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -93,6 +98,8 @@ struct Pcap {
     ts_ns: u64,
     step_ns: u64,
     frame: Vec<u8>,
+    /// The transport header and payload of the packet being built.
+    l4: Vec<u8>,
     packets: u64,
 }
 
@@ -117,6 +124,7 @@ impl Pcap {
             ts_ns: 1_700_000_000 * 1_000_000_000,
             step_ns,
             frame: Vec::with_capacity(256),
+            l4: Vec::with_capacity(256),
             packets: 0,
         })
     }
@@ -125,7 +133,8 @@ impl Pcap {
         self.ts_ns += s * 1_000_000_000;
     }
 
-    /// One IPv4 packet: `l4` is the transport header's bytes after the ports.
+    /// One IPv4 packet carrying a TCP (with `tcp` = seq, ack, flags) or UDP header and
+    /// `payload`.
     #[allow(clippy::too_many_arguments)]
     fn packet(
         &mut self,
@@ -137,34 +146,56 @@ impl Pcap {
         tcp: Option<(u32, u32, u8)>,
         payload: &[u8],
     ) -> std::io::Result<()> {
+        let mut l4 = std::mem::take(&mut self.l4);
+        l4.clear();
         let l4_len = if proto == TCP { 20 } else { 8 } + payload.len();
-        let ip_len = 20 + l4_len;
+        l4.extend_from_slice(&sport.to_be_bytes());
+        l4.extend_from_slice(&dport.to_be_bytes());
+        match tcp {
+            Some((seq, ack, flags)) => {
+                l4.extend_from_slice(&seq.to_be_bytes());
+                l4.extend_from_slice(&ack.to_be_bytes());
+                // Checksums of the transport are left zero: analysers do not verify them.
+                l4.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+            }
+            None => {
+                l4.extend_from_slice(&(l4_len as u16).to_be_bytes());
+                l4.extend_from_slice(&[0, 0]);
+            }
+        }
+        l4.extend_from_slice(payload);
+        let r = self.ipv4(src, dst, proto, 0x4000, 0, &l4);
+        self.l4 = l4;
+        r
+    }
+
+    /// One IPv4 packet with `body` after the IP header: `frag` is the flags and fragment
+    /// offset field (0x4000 = don't fragment, 0x2000 = more fragments, low 13 bits = offset
+    /// in 8-byte units), `id` the identification.
+    fn ipv4(
+        &mut self,
+        src: u32,
+        dst: u32,
+        proto: u8,
+        frag: u16,
+        id: u16,
+        body: &[u8],
+    ) -> std::io::Result<()> {
+        let ip_len = 20 + body.len();
         let f = &mut self.frame;
         f.clear();
         f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00]);
         let ip_start = f.len();
         f.extend_from_slice(&[0x45, 0]);
         f.extend_from_slice(&(ip_len as u16).to_be_bytes());
-        f.extend_from_slice(&[0, 0, 0x40, 0, 64, proto, 0, 0]);
+        f.extend_from_slice(&id.to_be_bytes());
+        f.extend_from_slice(&frag.to_be_bytes());
+        f.extend_from_slice(&[64, proto, 0, 0]);
         f.extend_from_slice(&src.to_be_bytes());
         f.extend_from_slice(&dst.to_be_bytes());
         let sum = checksum(&f[ip_start..ip_start + 20]);
         f[ip_start + 10..ip_start + 12].copy_from_slice(&sum.to_be_bytes());
-        f.extend_from_slice(&sport.to_be_bytes());
-        f.extend_from_slice(&dport.to_be_bytes());
-        match tcp {
-            Some((seq, ack, flags)) => {
-                f.extend_from_slice(&seq.to_be_bytes());
-                f.extend_from_slice(&ack.to_be_bytes());
-                // Checksums of the transport are left zero: analysers do not verify them.
-                f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-            }
-            None => {
-                f.extend_from_slice(&(l4_len as u16).to_be_bytes());
-                f.extend_from_slice(&[0, 0]);
-            }
-        }
-        f.extend_from_slice(payload);
+        f.extend_from_slice(body);
         let (sec, usec) = (
             self.ts_ns / 1_000_000_000,
             self.ts_ns % 1_000_000_000 / 1000,

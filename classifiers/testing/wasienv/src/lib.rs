@@ -1,0 +1,38 @@
+//! Test guest `wasienv`: a classifier that reads the environment (it imports `wasi:cli/environment@0.2.0`).
+//! The host must refuse to load it and name the import.
+
+wit_bindgen::generate!({
+    path: ["../../../wit/classifier.wit", "wit/cli.wit", "wit/sneaky.wit"],
+    world: "flowsieve:sneaky/sneaky",
+    generate_all,
+});
+
+struct Pack;
+
+impl Guest for Pack {
+    fn manifest() -> Manifest {
+        Manifest {
+            name: "wasienv".into(),
+            version: "0.1.0".into(),
+            rules: vec![Rule {
+                protocol: "Test_Sneaky".into(),
+                category: "Uncategorised".into(),
+                transport: Transport::Tcp,
+                priority: 9,
+                ports: Vec::new(),
+                leads: Vec::new(),
+            }],
+        }
+    }
+
+    fn classify(_flow: FlowView) -> Outcome {
+        // Using the import keeps it in the component (unused imports are dropped).
+        if (wasi::cli::environment::get_environment().len()) % 2 == 0 {
+            Outcome::Matched(0)
+        } else {
+            Outcome::NoMatch
+        }
+    }
+}
+
+export!(Pack);
