@@ -123,8 +123,10 @@ impl JsonWriter {
                 Ok(0) => return Err(self.failed(io::ErrorKind::WriteZero.into())),
                 Ok(n) => {
                     let taken = &self.buf[at..at + n];
-                    let lines = taken.iter().filter(|&&b| b == b'\n').count() as u64;
-                    if let Some(last) = taken.iter().rposition(|&b| b == b'\n') {
+                    // memchr's vectorised search: a byte-at-a-time count over every record
+                    // was a visible share of the exporter's time.
+                    let lines = memchr::memchr_iter(b'\n', taken).count() as u64;
+                    if let Some(last) = memchr::memrchr(b'\n', taken) {
                         self.whole = self.written + last as u64 + 1;
                     }
                     self.records += lines;

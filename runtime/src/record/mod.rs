@@ -1,13 +1,16 @@
 //! Flow records in the JSON layout of libtrace-bigdata's flow_statistics plugin.
 //!
-//! Records are written straight into a caller's reused buffer, one JSON object per line.
+//! Records are written straight into a caller's reused buffer, one JSON object per line, by
+//! a writer that knows the layout (`json.rs`): the keys are constants and most values need no
+//! escaping, so going through serde's generic serialiser (which spent most of its time
+//! escaping keys and cipher names that need no escaping) is left to the reference test.
 
-use std::net::IpAddr;
-
-use serde::ser::{SerializeStruct, Serializer};
-use serde::Serialize;
+mod json;
+mod tls;
 
 use flowsieve_tls::TlsMetadata;
+
+use json::Json;
 
 use crate::flow::{Counters, EndReason, Flow, CLIENT, SERVER};
 
@@ -26,65 +29,6 @@ impl RecordType {
             RecordType::FlowEnd => "flow_end",
         }
     }
-}
-
-struct EndpointOut {
-    ip: IpAddr,
-    port: u16,
-}
-
-impl Serialize for EndpointOut {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("endpoint", 2)?;
-        st.serialize_field("ip", &DisplayStr(&self.ip))?;
-        st.serialize_field("port", &self.port)?;
-        st.end()
-    }
-}
-
-/// Serialises a value through `Display` without an intermediate `String`.
-struct DisplayStr<'a, T: std::fmt::Display>(&'a T);
-
-impl<T: std::fmt::Display> Serialize for DisplayStr<'_, T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self.0)
-    }
-}
-
-#[derive(Serialize)]
-struct FlowOut<'a> {
-    id: u64,
-    protocol: &'a str,
-    category: &'a str,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    transport: &'static str,
-    start_ts: i64,
-    duration: f64,
-    ttfb: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    end_ts: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    end_reason: Option<&'static str>,
-    in_bytes: u64,
-    out_bytes: u64,
-    in_bytes_total: u64,
-    out_bytes_total: u64,
-    in_packets: u64,
-    out_packets: u64,
-    in_packets_total: u64,
-    out_packets_total: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tls: Option<&'a TlsMetadata>,
-}
-
-#[derive(Serialize)]
-struct RecordOut<'a> {
-    source: EndpointOut,
-    destination: EndpointOut,
-    flow: FlowOut<'a>,
-    module: &'static str,
-    timestamp: i64,
 }
 
 fn ms(us: i64) -> i64 {
@@ -131,45 +75,65 @@ pub fn write(out: &mut Vec<u8>, flow: &Flow, ev: Event<'_>) {
     };
     let (d_out, d_in) = (delta(out_side), delta(in_side));
     let v6 = flow.key.v6;
-    let rec = RecordOut {
-        source: EndpointOut {
-            ip: flow.client().ip(v6),
-            port: flow.client().port,
-        },
-        destination: EndpointOut {
-            ip: flow.server().ip(v6),
-            port: flow.server().port,
-        },
-        flow: FlowOut {
-            id: flow.id,
-            protocol: names.0,
-            category: names.1,
-            kind: kind.as_str(),
-            transport: flow.proto().name(),
-            start_ts: ms(flow.first_us),
-            duration: secs(flow.last_us - flow.first_us),
-            ttfb: flow.first_payload_us[SERVER].map(|t| secs(t - flow.first_us)),
-            end_ts: end.map(|_| ms(flow.last_us)),
-            end_reason: end.map(EndReason::as_str),
-            in_bytes: d_in.bytes,
-            out_bytes: d_out.bytes,
-            in_bytes_total: flow.total[in_side].bytes,
-            out_bytes_total: flow.total[out_side].bytes,
-            in_packets: d_in.packets,
-            out_packets: d_out.packets,
-            in_packets_total: flow.total[in_side].packets,
-            out_packets_total: flow.total[out_side].packets,
-            tls,
-        },
-        module: "flow_statistics",
-        timestamp: ms(at_us),
-    };
-    // Writing to a Vec cannot fail, and every field serialises (no maps with non-string
-    // keys), so an error here would be a bug; keep the buffer line-aligned regardless.
-    let mark = out.len();
-    if serde_json::to_writer(&mut *out, &rec).is_ok() {
-        out.push(b'\n');
-    } else {
-        out.truncate(mark);
+    let mut j = Json(out);
+    j.raw(b"{\"source\":{\"ip\":");
+    j.ip(flow.client().ip(v6));
+    j.raw(b",\"port\":");
+    j.uint(u64::from(flow.client().port));
+    j.raw(b"},\"destination\":{\"ip\":");
+    j.ip(flow.server().ip(v6));
+    j.raw(b",\"port\":");
+    j.uint(u64::from(flow.server().port));
+    j.raw(b"},\"flow\":{\"id\":");
+    j.uint(flow.id);
+    j.raw(b",\"protocol\":");
+    j.str(names.0);
+    j.raw(b",\"category\":");
+    j.str(names.1);
+    j.raw(b",\"type\":\"");
+    j.raw(kind.as_str().as_bytes());
+    j.raw(b"\",\"transport\":\"");
+    j.raw(flow.proto().name().as_bytes());
+    j.raw(b"\",\"start_ts\":");
+    j.int(ms(flow.first_us));
+    j.raw(b",\"duration\":");
+    j.float(secs(flow.last_us - flow.first_us));
+    j.raw(b",\"ttfb\":");
+    match flow.first_payload_us[SERVER] {
+        Some(t) => j.float(secs(t - flow.first_us)),
+        None => j.raw(b"null"),
     }
+    if let Some(reason) = end {
+        j.raw(b",\"end_ts\":");
+        j.int(ms(flow.last_us));
+        j.raw(b",\"end_reason\":\"");
+        j.raw(reason.as_str().as_bytes());
+        j.raw(b"\"");
+    }
+    j.raw(b",\"in_bytes\":");
+    j.uint(d_in.bytes);
+    j.raw(b",\"out_bytes\":");
+    j.uint(d_out.bytes);
+    j.raw(b",\"in_bytes_total\":");
+    j.uint(flow.total[in_side].bytes);
+    j.raw(b",\"out_bytes_total\":");
+    j.uint(flow.total[out_side].bytes);
+    j.raw(b",\"in_packets\":");
+    j.uint(d_in.packets);
+    j.raw(b",\"out_packets\":");
+    j.uint(d_out.packets);
+    j.raw(b",\"in_packets_total\":");
+    j.uint(flow.total[in_side].packets);
+    j.raw(b",\"out_packets_total\":");
+    j.uint(flow.total[out_side].packets);
+    if let Some(tls) = tls {
+        j.raw(b",\"tls\":");
+        tls::write(&mut j, tls);
+    }
+    j.raw(b"},\"module\":\"flow_statistics\",\"timestamp\":");
+    j.int(ms(at_us));
+    j.raw(b"}\n");
 }
+
+#[cfg(test)]
+mod reference;
