@@ -41,7 +41,11 @@ impl Json<'_> {
     /// A quoted string. Names come from rule packs, which are not trusted to keep to
     /// printable ASCII: anything that needs escaping goes through serde_json.
     pub fn str(&mut self, s: &str) {
-        if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        // No early exit, so the check vectorises: names are short, and almost never need it.
+        let plain = !s.bytes().fold(false, |bad, b| {
+            bad | (b < 0x20) | (b == b'"') | (b == b'\\')
+        });
+        if plain {
             self.0.push(b'"');
             self.0.extend_from_slice(s.as_bytes());
             self.0.push(b'"');
