@@ -21,7 +21,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from throughput import ensure_capture  # noqa: E402
+from throughput import build_release, ensure_capture  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TLS = {"HTTPS", "SSL/TLS"}
@@ -50,7 +50,7 @@ def main():
     args = ap.parse_args()
     ensure_capture(os.path.join(os.path.dirname(args.capture), "bench_mixed.pcap"))
     if not os.path.exists(args.bin):
-        subprocess.run(["cargo", "build", "--release", "--bin", "flowsieve"], cwd=ROOT, check=True)
+        build_release()
 
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "records.jsonl")

@@ -32,7 +32,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from throughput import ensure_capture, summary_value  # noqa: E402  (shared capture builder)
+from throughput import build_release, ensure_capture, summary_value  # noqa: E402  (shared capture builder)
 
 # One measured run: wall seconds and peak RSS (KiB) of the command, its stdout and stderr.
 RUNNER = r"""
@@ -93,8 +93,7 @@ def main():
     ensure_peers(args.skip_tshark)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     if not args.no_build:
-        subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "flowsieve", "--example", "pcap_floor"],
-                       cwd=ROOT, check=True)
+        build_release("pcap_floor")
     fs = args.flowsieve or os.path.join(target, "release", "flowsieve")
     floor = os.path.join(target, "release", "examples", "pcap_floor")
     cap = args.capture

@@ -29,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from compare import run_once  # noqa: E402
-from throughput import summary_value  # noqa: E402
+from throughput import build_release, summary_value  # noqa: E402
 
 SYNTH_DIR = os.path.join(os.environ.get("FLOWSIEVE_BENCH_DIR", "/work/bench-data"), "synth")
 
@@ -85,8 +85,7 @@ def main():
     args = ap.parse_args()
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     if not args.no_build:
-        subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "flowsieve", "--example", "synth_flows"],
-                       cwd=ROOT, check=True)
+        build_release("synth_flows")
     fs = os.path.join(target, "release", "flowsieve")
     sizes = [int(s) for s in args.sizes.split(",") if s]
     floods = [int(s) for s in args.flood.split(",") if s]

@@ -73,6 +73,16 @@ def summary_value(stderr, label):
     raise SystemExit(f"no '{label}' line in flowsieve's summary:\n{stderr}")
 
 
+def build_release(*targets):
+    """Builds flowsieve's release binaries after the build set-up a fresh machine lacks
+    (libpcap-dev, the wasm target for the rule packs: scripts/setup.sh --build-only)."""
+    subprocess.run(["bash", os.path.join(ROOT, "scripts", "setup.sh"), "--build-only"], check=True)
+    cmd = ["cargo", "build", "--release", "--quiet", "--bin", "flowsieve"]
+    for example in targets:
+        cmd += ["--example", example]
+    subprocess.run(cmd, cwd=ROOT, check=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--capture", default=os.path.join(os.environ.get("FLOWSIEVE_BENCH_DIR", "/work/bench-data"),
@@ -80,8 +90,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     ensure_capture(args.capture)
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "flowsieve", "--example", "pcap_floor"],
-                   cwd=ROOT, check=True)
+    build_release("pcap_floor")
     fs = os.path.join(ROOT, "target", "release", "flowsieve")
     floor = os.path.join(ROOT, "target", "release", "examples", "pcap_floor")
     no_rules = os.path.join(ROOT, "target", "bench-no-rules.yaml")

@@ -20,5 +20,8 @@ if ! rustup target list --installed --toolchain 1.95.0 2>/dev/null | grep -qx wa
   rustup target add --toolchain 1.95.0 wasm32-unknown-unknown
 fi
 
-# Servers for the sink tests (Kafka-protocol broker, ClickHouse, InfluxDB).
-bash "$(dirname "$0")/setup-sinks.sh"
+# Servers for the sink tests (Kafka-protocol broker, ClickHouse, InfluxDB); not needed to build
+# (`--build-only`, what the benchmarks use).
+if [ "${1:-}" != "--build-only" ]; then
+  bash "$(dirname "$0")/setup-sinks.sh"
+fi

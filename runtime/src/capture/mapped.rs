@@ -11,6 +11,7 @@
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// libpcap's largest snapshot length for the link types taken here (MAXIMUM_SNAPLEN).
@@ -25,6 +26,11 @@ const RELEASE_STEP: usize = 8 << 20;
 pub struct Mapping {
     ptr: *mut libc::c_void,
     len: usize,
+    /// The lowest offset a payload still in flight to a worker may lie at (set by the
+    /// dispatcher; `usize::MAX` while nobody reads from the mapping but the reader). Pages
+    /// are released only below it: a page dropped under a lagging worker would fault back in
+    /// and then stay resident for the rest of the run.
+    horizon: AtomicUsize,
 }
 
 // SAFETY: the mapping is read-only and lives until drop; sharing `&[u8]` views across
@@ -56,7 +62,17 @@ impl Mapping {
         unsafe {
             libc::madvise(ptr, len, libc::MADV_SEQUENTIAL);
         }
-        Some(Mapping { ptr, len })
+        Some(Mapping {
+            ptr,
+            len,
+            horizon: AtomicUsize::new(usize::MAX),
+        })
+    }
+
+    /// Tells the reader that no payload below `at` is still to be read by a worker.
+    pub fn set_horizon(&self, at: usize) {
+        // Written and read on the capture thread; atomic only because the mapping is shared.
+        self.horizon.store(at, Ordering::Relaxed);
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -73,8 +89,9 @@ impl Mapping {
     }
 
     /// Drops the pages of `[from, to)` from the process. The mapping is private and never
-    /// written, so a later read of those bytes (a late batch) just faults them back in from
-    /// the page cache: this changes memory use, never content.
+    /// written, so a later read of those bytes would just fault them back in from the page
+    /// cache: this changes memory use, never content. (`to` stays below the horizon, so no
+    /// worker should read them again.)
     fn release(&self, from: usize, to: usize) {
         let page = 4096;
         let from = from.next_multiple_of(page);
@@ -206,9 +223,11 @@ impl MappedPcap {
         }
         self.pos = start + caplen as usize;
         if self.pos - self.released >= 2 * RELEASE_STEP {
-            let to = self.pos - RELEASE_STEP;
-            self.map.release(self.released, to);
-            self.released = to;
+            let to = (self.pos - RELEASE_STEP).min(self.map.horizon.load(Ordering::Relaxed));
+            if to > self.released {
+                self.map.release(self.released, to);
+                self.released = to;
+            }
         }
         let usec = if self.nanos { frac / 1000 } else { frac };
         Step::Packet(Record {

@@ -3,17 +3,26 @@
 use anyhow::{anyhow, Result};
 use crossbeam_channel::{Receiver, Sender};
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::{Batch, Packet, Tick, ToWorker, IN_MAPPING};
+use super::{Batch, Packet, Tick, ToWorker, IN_MAPPING, QUEUE_DEPTH};
 use crate::capture::Mapping;
 use crate::flow::table::PacketView;
 use crate::flow::EndReason;
+
+/// How far (in file bytes) a batch being filled may reach back before it is sent half-full.
+const MAX_PENDING_SPAN: usize = 16 << 20;
 
 pub struct Dispatcher {
     senders: Vec<Sender<ToWorker>>,
     pending: Vec<Batch>,
     returned: Receiver<Batch>,
+    /// Batches the workers gave back, for reuse.
+    free: Vec<Batch>,
+    /// Per worker, the first mapped payload offset of each batch sent and not yet given back,
+    /// oldest first: what keeps the mapping's pages from being released under a worker.
+    in_flight: Vec<VecDeque<usize>>,
     batch_size: usize,
     /// The capture file's mapping, when packets are read in place: payloads inside it are
     /// passed by offset, never copied.
@@ -30,7 +39,12 @@ impl Dispatcher {
         let pending = (0..senders.len())
             .map(|_| Batch::new(batch_size, mapping.clone()))
             .collect();
+        let in_flight = (0..senders.len())
+            .map(|_| VecDeque::with_capacity(QUEUE_DEPTH + 2))
+            .collect();
         Dispatcher {
+            free: Vec::with_capacity(senders.len() * (QUEUE_DEPTH + 2)),
+            in_flight,
             senders,
             pending,
             returned,
@@ -54,7 +68,10 @@ impl Dispatcher {
             _ => None,
         };
         let payload_at = match mapped {
-            Some(at) => at as u64 | IN_MAPPING,
+            Some(at) => {
+                b.first_mapped = b.first_mapped.min(at);
+                at as u64 | IN_MAPPING
+            }
             None => {
                 let at = b.bytes.len();
                 b.bytes.extend_from_slice(payload);
@@ -68,20 +85,56 @@ impl Dispatcher {
         });
         if self.pending[w].packets.len() >= self.batch_size {
             self.send(w)?;
+            if let Some(at) = mapped {
+                self.send_stale(at)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends the batches being filled whose first payload lies more than [`MAX_PENDING_SPAN`]
+    /// behind `at`: a worker that gets few packets would otherwise hold the mapping's pages
+    /// resident behind its half-filled batch until the next clock tick.
+    fn send_stale(&mut self, at: usize) -> Result<()> {
+        for v in 0..self.pending.len() {
+            let first = self.pending[v].first_mapped;
+            if first != usize::MAX && first.saturating_add(MAX_PENDING_SPAN) < at {
+                self.send(v)?;
+            }
         }
         Ok(())
     }
 
     fn send(&mut self, w: usize) -> Result<()> {
+        // Batches come back from each worker in the order it was sent them.
+        for mut back in self.returned.try_iter() {
+            self.in_flight[back.worker].pop_front();
+            back.first_mapped = usize::MAX;
+            self.free.push(back);
+        }
         // Reuse a batch a worker gave back; allocate only while the pool fills up.
         let fresh = self
-            .returned
-            .try_recv()
-            .unwrap_or_else(|_| Batch::new(self.batch_size, self.mapping.clone()));
-        let full = std::mem::replace(&mut self.pending[w], fresh);
+            .free
+            .pop()
+            .unwrap_or_else(|| Batch::new(self.batch_size, self.mapping.clone()));
+        let mut full = std::mem::replace(&mut self.pending[w], fresh);
+        full.worker = w;
+        self.in_flight[w].push_back(full.first_mapped);
+        self.update_horizon();
         self.senders[w]
             .send(ToWorker::Packets(full))
             .map_err(|_| anyhow!("worker {w} stopped unexpectedly"))
+    }
+
+    /// The mapping may release pages only below every payload a worker has still to read:
+    /// those of the batches in flight and of the ones being filled.
+    fn update_horizon(&self) {
+        let Some(mapping) = &self.mapping else {
+            return;
+        };
+        let in_flight = self.in_flight.iter().flatten().copied();
+        let pending = self.pending.iter().map(|b| b.first_mapped);
+        mapping.set_horizon(in_flight.chain(pending).min().unwrap_or(usize::MAX));
     }
 
     pub fn flush(&mut self) -> Result<()> {

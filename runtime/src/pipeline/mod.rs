@@ -44,6 +44,10 @@ pub struct Batch {
     pub packets: Vec<Packet>,
     pub bytes: Vec<u8>,
     pub mapping: Option<Arc<Mapping>>,
+    /// The worker it was sent to (so the dispatcher knows whose batch came back).
+    worker: usize,
+    /// Offset of its first payload inside the mapping (`usize::MAX`: none).
+    first_mapped: usize,
 }
 
 impl Batch {
@@ -52,6 +56,8 @@ impl Batch {
             packets: Vec::with_capacity(packets),
             bytes: Vec::new(),
             mapping,
+            worker: 0,
+            first_mapped: usize::MAX,
         }
     }
 
