@@ -53,13 +53,20 @@ const OTHER_CONTRACT: &[(&str, &[&str])] = &[
         "contract01",
         &[
             "built against flowsieve:classifier@0.1.0",
-            "this flowsieve speaks flowsieve:classifier@0.2.0",
+            "this flowsieve speaks flowsieve:classifier@0.3.0",
         ],
     ),
     (
-        "contract03",
+        "contract02",
         &[
-            "built against a newer contract than flowsieve:classifier@0.2.0",
+            "built against flowsieve:classifier@0.2.0",
+            "this flowsieve speaks flowsieve:classifier@0.3.0",
+        ],
+    ),
+    (
+        "contract04",
+        &[
+            "built against a newer contract than flowsieve:classifier@0.3.0",
             "description",
             "upgrade flowsieve",
         ],

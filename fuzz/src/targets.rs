@@ -277,7 +277,7 @@ pub fn classifier(data: &[u8]) {
     view.client = side(client, &meta.client);
     view.server = side(server, &meta.server);
     view.sni = meta.sni.as_deref();
-    view.alpn = &meta.alpn;
+    view.set_alpn(&meta.alpn);
     WORKER.with(|w| {
         let mut w = w.borrow_mut();
         let worker = w.get_or_insert_with(|| runtime().worker());

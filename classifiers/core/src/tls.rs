@@ -18,8 +18,7 @@ pub(crate) fn classify(flow: &FlowView) -> Verdict {
     if !tls_flow(&flow.client.prefix, &flow.server.prefix) {
         return Verdict::No;
     }
-    let http_alpn = flow
-        .alpn
+    let http_alpn = FlowExt::alpn(flow)
         .iter()
         .any(|a| a == "h2" || a.starts_with("http/1."));
     if flow.port_in(&[443]) || http_alpn {
@@ -46,7 +45,7 @@ mod tests {
         assert_eq!(classify(&tcp(50000, 443, CH, SH)), Verdict::Yes(HTTPS));
         assert_eq!(classify(&tcp(50000, 993, CH, SH)), Verdict::Yes(SSL_TLS));
         let mut f = tcp(50000, 8443, CH, b"");
-        f.alpn = vec!["h2".into()];
+        f.alpn = Some(vec!["h2".into()]);
         assert_eq!(classify(&f), Verdict::Yes(HTTPS));
         assert_eq!(classify(&tcp(50000, 8443, b"", SH)), Verdict::Yes(SSL_TLS));
     }

@@ -11,10 +11,9 @@ pub(crate) fn classify(flow: &FlowView) -> Verdict {
     if !tls_flow(&flow.client.prefix, &flow.server.prefix) {
         return Verdict::No;
     }
-    let alpn = |id: &str| flow.alpn.iter().any(|a| a == id);
-    if flow.port_in(&[995]) || alpn("pop3") {
+    if flow.port_in(&[995]) || flow.offers_alpn("pop3") {
         Verdict::Yes(POP3S)
-    } else if flow.port_in(&[993]) || alpn("imap") {
+    } else if flow.port_in(&[993]) || flow.offers_alpn("imap") {
         Verdict::Yes(IMAPS)
     } else if flow.port_in(&[465]) {
         Verdict::Yes(SMTP_SECURE)
@@ -54,7 +53,7 @@ mod tests {
             Verdict::Yes(POP3S)
         );
         let mut f = tcp(50506, 4433, IMAPS_CH, b"");
-        f.alpn = vec!["imap".into()];
+        f.alpn = Some(vec!["imap".into()]);
         assert_eq!(classify(&f), Verdict::Yes(IMAPS));
         // pops.pcapng's hellos moved to port 465: the corpus has no completed SMTPS handshake
         // (smtps.pcapng's server answers a ClientHello on 465 with a cleartext greeting).

@@ -371,7 +371,7 @@ impl Ctx<'_> {
                     view.client = side(CLIENT);
                     view.server = side(SERVER);
                     view.sni = tls.and_then(|t| t.client.sni.as_deref());
-                    view.alpn = tls.map_or(&[][..], |t| &t.client.alpn[..]);
+                    view.set_alpn(tls.map_or(&[][..], |t| &t.client.alpn[..]));
                     self.classifier.classify(&view)
                 };
                 match flow

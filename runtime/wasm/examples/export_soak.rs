@@ -8,7 +8,8 @@
 //! ```
 //!
 //! CASES, comma-separated, each on a fresh instance: `strings-empty` (`strings([])`),
-//! `strings-one` (`strings(["h2"])`), `bytes-empty` (`bytes([])`). CALLS: 600 000 by default
+//! `strings-one` (`strings(["h2"])`), `bytes-empty` (`bytes([])`), `optstrings-none`
+//! (`optstrings(none)`), `optstrings-one` (`optstrings(some(["h2"]))`). CALLS: 600 000 by default
 //! (the leak shows once the initial heap's free space is used up, ~200 000 calls).
 
 use std::process::ExitCode;
@@ -54,6 +55,11 @@ fn soak(engine: &Engine, component: &Component, case: &str, calls: u64) -> wasmt
         "strings-empty" => ("strings", Val::List(vec![])),
         "strings-one" => ("strings", Val::List(vec![Val::String("h2".into())])),
         "bytes-empty" => ("bytes", Val::List(vec![])),
+        "optstrings-none" => ("optstrings", Val::Option(None)),
+        "optstrings-one" => (
+            "optstrings",
+            Val::Option(Some(Box::new(Val::List(vec![Val::String("h2".into())])))),
+        ),
         other => wasmtime::bail!("unknown case {other:?}"),
     };
     let mut store = Store::new(engine, Memory { bytes: 0 });

@@ -84,7 +84,9 @@ pub struct FlowView<'a> {
     pub server: Side<'a>,
     /// From the TLS/QUIC parser, when it has one.
     pub sni: Option<&'a str>,
-    pub alpn: &'a [String],
+    /// The client's ALPN list; `None`, never an empty list, without one (set it with
+    /// [`FlowView::set_alpn`]).
+    pub alpn: Option<&'a [String]>,
 }
 
 impl<'a> FlowView<'a> {
@@ -97,8 +99,13 @@ impl<'a> FlowView<'a> {
             client: Side::default(),
             server: Side::default(),
             sni: None,
-            alpn: &[],
+            alpn: None,
         }
+    }
+
+    /// Sets the client's ALPN list; an empty one becomes `None`, as the contract says.
+    pub fn set_alpn(&mut self, alpn: &'a [String]) {
+        self.alpn = (!alpn.is_empty()).then_some(alpn);
     }
 }
 

@@ -100,32 +100,35 @@ fn core_verdicts_on_hand_written_flows() {
 }
 
 #[test]
-fn a_rule_built_against_another_contract_version_is_refused_naming_both_versions() {
+fn a_rule_built_against_an_older_contract_version_is_refused_naming_both_versions() {
     let rt = runtime(config(None));
-    let err = rt
-        .check_file(&test_guests::path("contract01"))
-        .expect_err("must be refused");
-    assert!(matches!(err, LoadError::WrongSignature { .. }), "{err}");
-    let msg = err.to_string();
-    assert!(
-        msg.contains("built against flowsieve:classifier@0.1.0")
-            && msg.contains("this flowsieve speaks flowsieve:classifier@0.2.0"),
-        "{msg}"
-    );
+    // 0.1.0 differs in the rules' fields, 0.2.0 only in `flow-view.alpn`'s type.
+    for (guest, version) in [("contract01", "0.1.0"), ("contract02", "0.2.0")] {
+        let err = rt
+            .check_file(&test_guests::path(guest))
+            .expect_err("must be refused");
+        assert!(matches!(err, LoadError::WrongSignature { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!("built against flowsieve:classifier@{version};"))
+                && msg.contains("this flowsieve speaks flowsieve:classifier@0.3.0"),
+            "{guest}: {msg}"
+        );
+    }
 }
 
 #[test]
 fn a_rule_built_against_a_newer_contract_is_refused_saying_so() {
     let rt = runtime(config(None));
     let err = rt
-        .check_file(&test_guests::path("contract03"))
+        .check_file(&test_guests::path("contract04"))
         .expect_err("must be refused");
     assert!(matches!(err, LoadError::WrongSignature { .. }), "{err}");
     let msg = err.to_string();
-    // World-level exports carry no package version, so "0.3.0" itself cannot be read from
+    // World-level exports carry no package version, so "0.4.0" itself cannot be read from
     // the component: the message says newer, and which fields its rules have.
     assert!(
-        msg.contains("built against a newer contract than flowsieve:classifier@0.2.0")
+        msg.contains("built against a newer contract than flowsieve:classifier@0.3.0")
             && msg.contains("leads, description"),
         "{msg}"
     );

@@ -9,3 +9,6 @@ class WitWorld(wit_world.WitWorld):
 
     def bytes(self, b: bytes) -> int:
         return 0
+
+    def optstrings(self, a: list[str] | None) -> int:
+        return 0

@@ -141,6 +141,10 @@ pub trait FlowExt {
     fn port_in(&self, ports: &[u16]) -> bool;
     /// True if both directions carried payload.
     fn two_way(&self) -> bool;
+    /// The client's ALPN protocols (empty when it offered none).
+    fn alpn(&self) -> &[String];
+    /// True if the client offered ALPN protocol `id` (`"h2"`, `"imap"`...).
+    fn offers_alpn(&self, id: &str) -> bool;
 }
 
 impl FlowExt for FlowView {
@@ -159,6 +163,14 @@ impl FlowExt for FlowView {
     #[inline]
     fn two_way(&self) -> bool {
         self.client.has_payload() && self.server.has_payload()
+    }
+    #[inline]
+    fn alpn(&self) -> &[String] {
+        self.alpn.as_deref().unwrap_or_default()
+    }
+    #[inline]
+    fn offers_alpn(&self, id: &str) -> bool {
+        FlowExt::alpn(self).iter().any(|a| a == id)
     }
 }
 

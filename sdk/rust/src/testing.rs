@@ -21,7 +21,7 @@ fn view(transport: Transport, cport: u16, sport: u16, c: &[u8], s: &[u8]) -> Flo
         client: side(c),
         server: side(s),
         sni: None,
-        alpn: Vec::new(),
+        alpn: None,
     }
 }
 

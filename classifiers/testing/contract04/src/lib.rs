@@ -1,5 +1,5 @@
-//! Test guest `contract03`: a good rule built against a NEWER contract than
-//! the host's, `flowsieve:classifier@0.3.0` (a copy of the WIT with one more
+//! Test guest `contract04`: a good rule built against a NEWER contract than
+//! the host's, `flowsieve:classifier@0.4.0` (a copy of the WIT with one more
 //! rule field is in `wit/`). The host must refuse it with a message naming
 //! the version it speaks and saying the rule is newer.
 
@@ -13,7 +13,7 @@ struct Pack;
 impl Guest for Pack {
     fn manifest() -> Manifest {
         Manifest {
-            name: "contract03".into(),
+            name: "contract04".into(),
             version: "0.1.0".into(),
             rules: vec![Rule {
                 protocol: "Test_New".into(),
