@@ -164,11 +164,17 @@ void classifier_list_string_free(classifier_list_string_t *ptr) {
   }
 }
 
+void classifier_option_list_string_free(classifier_option_list_string_t *ptr) {
+  if (ptr->is_some) {
+    classifier_list_string_free(&ptr->val);
+  }
+}
+
 void classifier_flow_view_free(classifier_flow_view_t *ptr) {
   classifier_side_free(&ptr->client);
   classifier_side_free(&ptr->server);
   classifier_option_string_free(&ptr->sni);
-  classifier_list_string_free(&ptr->alpn);
+  classifier_option_list_string_free(&ptr->alpn);
 }
 
 void classifier_outcome_free(classifier_outcome_t *ptr) {
@@ -234,7 +240,19 @@ uint8_t * __wasm_export_exports_classifier_classify(uint8_t * arg) {
       break;
     }
   }
-  classifier_flow_view_t arg0 = (classifier_flow_view_t) {
+  classifier_option_list_string_t option0;
+  switch ((int32_t) *((uint8_t*) (arg + (40+7*sizeof(void*))))) {
+    case 0: {
+      option0.is_some = false;
+      break;
+    }
+    case 1: {
+      option0.is_some = true;
+      option0.val = (classifier_list_string_t) { (classifier_string_t*)(*((uint8_t **) (arg + (40+8*sizeof(void*))))), (*((size_t*) (arg + (40+9*sizeof(void*))))) };
+      break;
+    }
+  }
+  classifier_flow_view_t arg1 = (classifier_flow_view_t) {
     (classifier_transport_t) (int32_t) *((uint8_t*) (arg + 0)),
     (uint16_t) (uint16_t) ((int32_t) *((uint16_t*) (arg + 2))),
     (uint16_t) (uint16_t) ((int32_t) *((uint16_t*) (arg + 4))),
@@ -251,10 +269,10 @@ uint8_t * __wasm_export_exports_classifier_classify(uint8_t * arg) {
       (uint64_t) (uint64_t) (*((int64_t*) (arg + (32+4*sizeof(void*))))),
     },
     (classifier_option_string_t) option,
-    (classifier_list_string_t) (classifier_list_string_t) { (classifier_string_t*)(*((uint8_t **) (arg + (40+7*sizeof(void*))))), (*((size_t*) (arg + (40+8*sizeof(void*))))) },
+    (classifier_option_list_string_t) option0,
   };
   classifier_outcome_t ret;
-  exports_classifier_classify(&arg0, &ret);
+  exports_classifier_classify(&arg1, &ret);
   free(arg);
   uint8_t *ptr = (uint8_t *) &RET_AREA;
   switch ((int32_t) (ret).tag) {

@@ -118,6 +118,11 @@ typedef struct {
   size_t len;
 } classifier_list_string_t;
 
+typedef struct {
+  bool is_some;
+  classifier_list_string_t val;
+} classifier_option_list_string_t;
+
 // What the host knows about a flow when it asks for a verdict.
 // "client" is the side that opened the flow.
 typedef struct classifier_flow_view_t {
@@ -128,7 +133,11 @@ typedef struct classifier_flow_view_t {
   classifier_side_t   server;
   // From the host's TLS/QUIC parser, when it has one.
   classifier_option_string_t   sni;
-  classifier_list_string_t   alpn;
+  // The client's ALPN protocols, in its order, when it offered any
+  // (`none` otherwise, never an empty list). An option rather than a
+  // possibly empty list since 0.3.0: componentize-py leaked the empty
+  // list's allocation on every call.
+  classifier_option_list_string_t   alpn;
 } classifier_flow_view_t;
 
 typedef struct classifier_outcome_t {
@@ -171,6 +180,8 @@ void classifier_side_free(classifier_side_t *ptr);
 void classifier_option_string_free(classifier_option_string_t *ptr);
 
 void classifier_list_string_free(classifier_list_string_t *ptr);
+
+void classifier_option_list_string_free(classifier_option_list_string_t *ptr);
 
 void classifier_flow_view_free(classifier_flow_view_t *ptr);
 
