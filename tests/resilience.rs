@@ -418,7 +418,9 @@ fn user_in_the_config_runs_the_daemon_as_that_user_after_the_capture_opens() {
     );
     writer.write_all(&tail).expect("write");
     drop(writer);
-    let code = wait_exit(&mut child, 30, "user");
+    // Generous: with a fresh cache the daemon compiles every built-in pack first, which in a
+    // debug build (unoptimised cranelift) takes ~40 s on a busy 2-core machine.
+    let code = wait_exit(&mut child, 180, "user");
     let stderr = stderr.join().expect("stderr");
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!stderr.contains("WARN"), "{stderr}");
