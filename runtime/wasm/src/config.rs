@@ -80,8 +80,10 @@ impl RuntimeConfig {
     }
 }
 
-/// See [`RuntimeConfig::load_deadline_ticks`].
-const LOAD_DEADLINE: Duration = Duration::from_secs(1);
+/// See [`RuntimeConfig::load_deadline_ticks`]. 1 s was too little: instantiating a Python
+/// pack (CPython's ~40 core modules and 12 MB of initialised memory) took longer than that on
+/// a 2-core machine under full load, and a good pack was refused with "interrupt".
+const LOAD_DEADLINE: Duration = Duration::from_secs(5);
 
 /// `$XDG_CACHE_HOME/flowsieve/classifiers`, else `~/.cache/flowsieve/classifiers`.
 fn default_cache_dir() -> Option<PathBuf> {
