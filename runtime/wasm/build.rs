@@ -165,7 +165,11 @@ fn emit_rerun(root: &Path, classifiers: &Path, packs: &[PackCrate]) {
         } else {
             classifiers.join("testing").join(&pack.name)
         };
-        paths.extend([dir.join("src"), dir.join("Cargo.toml"), dir.join("wit")]);
+        // The whole pack directory (src, Cargo.toml, wit/ when it has one): naming a path
+        // that does not exist, such as a `wit/` most packs lack, makes cargo see this script
+        // as stale on every build, which recompiled flowsieve-wasm and everything above it
+        // each time (every `cargo fuzz run` after `cargo fuzz build`, every test run).
+        paths.push(dir);
     }
     // Not the whole classifiers dir: a `classifiers/target` left by a manual
     // build would make every build rerun this script. A new built-in pack is
