@@ -39,7 +39,7 @@ unsafe impl Send for Mapping {}
 unsafe impl Sync for Mapping {}
 
 impl Mapping {
-    fn of(file: &File) -> Option<Mapping> {
+    pub(crate) fn of(file: &File) -> Option<Mapping> {
         let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
         if len == 0 {
             return None;
@@ -73,6 +73,17 @@ impl Mapping {
     pub fn set_horizon(&self, at: usize) {
         // Written and read on the capture thread; atomic only because the mapping is shared.
         self.horizon.store(at, Ordering::Relaxed);
+    }
+
+    /// Adds one payload still to be read: the horizon never rises above it until the next
+    /// [`Mapping::set_horizon`].
+    pub fn lower_horizon(&self, at: usize) {
+        self.horizon.fetch_min(at, Ordering::Relaxed);
+    }
+
+    /// The lowest offset a payload still to be read may lie at (`usize::MAX`: none).
+    pub fn horizon(&self) -> usize {
+        self.horizon.load(Ordering::Relaxed)
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -223,7 +234,7 @@ impl MappedPcap {
         }
         self.pos = start + caplen as usize;
         if self.pos - self.released >= 2 * RELEASE_STEP {
-            let to = (self.pos - RELEASE_STEP).min(self.map.horizon.load(Ordering::Relaxed));
+            let to = (self.pos - RELEASE_STEP).min(self.map.horizon());
             if to > self.released {
                 self.map.release(self.released, to);
                 self.released = to;

@@ -67,12 +67,17 @@ impl Dispatcher {
             Some(m) if !payload.is_empty() => m.offset_of(payload),
             _ => None,
         };
-        let payload_at = match mapped {
-            Some(at) => {
+        let payload_at = match (mapped, &self.mapping) {
+            (Some(at), Some(mapping)) => {
+                if b.first_mapped == usize::MAX {
+                    // The batch's first payload: until the batch is sent, nothing else
+                    // keeps the reader from releasing its pages.
+                    mapping.lower_horizon(at);
+                }
                 b.first_mapped = b.first_mapped.min(at);
                 at as u64 | IN_MAPPING
             }
-            None => {
+            _ => {
                 let at = b.bytes.len();
                 b.bytes.extend_from_slice(payload);
                 at as u64
@@ -168,5 +173,87 @@ impl Dispatcher {
                 .map_err(|_| anyhow!("worker {w} stopped unexpectedly"))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::key::{FlowKey, IpProto};
+    use crossbeam_channel::{bounded, unbounded};
+    use std::io::Write;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    /// A UDP key the dispatcher sends to `worker` of two.
+    fn key_for(worker: u64) -> FlowKey {
+        let ip = |n| IpAddr::V4(Ipv4Addr::new(10, 0, 0, n));
+        (1000..)
+            .map(|port| FlowKey::new(ip(1), ip(2), port, 53, IpProto(17)).0)
+            .find(|k| k.dispatch_hash() % 2 == worker)
+            .expect("some port hashes to each worker")
+    }
+
+    fn view(key: FlowKey) -> PacketView {
+        PacketView {
+            ts_us: 0,
+            key,
+            from_a: true,
+            tcp: None,
+            payload_len: 10,
+        }
+    }
+
+    fn take(rx: &Receiver<ToWorker>) -> Batch {
+        match rx.try_recv() {
+            Ok(ToWorker::Packets(b)) => b,
+            _ => panic!("expected a batch"),
+        }
+    }
+
+    /// The reader may release the mapping's pages only below every payload a worker has
+    /// still to read: a release under a lagging worker faults the pages back in for good.
+    #[test]
+    fn horizon_is_the_lowest_payload_still_to_be_read() {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&vec![0u8; 1 << 16]).unwrap();
+        let mapping = Arc::new(Mapping::of(&file).unwrap());
+        let bytes = mapping.bytes();
+        let at = |o: usize| &bytes[o..o + 10];
+        let (tx0, rx0) = bounded(QUEUE_DEPTH);
+        let (tx1, rx1) = bounded(QUEUE_DEPTH);
+        let (back, returned) = unbounded();
+        let mut d = Dispatcher::new(vec![tx0, tx1], returned, 2, Some(mapping.clone()));
+        let (k0, k1) = (key_for(0), key_for(1));
+
+        // A batch being filled holds its first payload from the moment it is queued.
+        d.push(view(k1), at(1000)).unwrap();
+        assert_eq!(mapping.horizon(), 1000);
+        // Worker 0's batch fills and goes; worker 1's, still filling, keeps the horizon.
+        d.push(view(k0), at(5000)).unwrap();
+        d.push(view(k0), at(6000)).unwrap();
+        assert_eq!(mapping.horizon(), 1000);
+        // A copied payload (not in the mapping) holds nothing.
+        d.push(view(k1), &[7u8; 10]).unwrap();
+        assert_eq!(mapping.horizon(), 1000);
+        let b1 = take(&rx1);
+        assert_eq!(b1.first_mapped, 1000);
+
+        // Worker 1 gives its batch back; the next send moves the horizon up to worker 0's
+        // batch in flight.
+        back.send(b1).unwrap();
+        d.push(view(k0), at(8000)).unwrap();
+        d.push(view(k0), at(9000)).unwrap();
+        assert_eq!(mapping.horizon(), 5000);
+
+        // Worker 0 gives both back, in order; only worker 1's new batch remains.
+        back.send(take(&rx0)).unwrap();
+        back.send(take(&rx0)).unwrap();
+        d.push(view(k1), at(20000)).unwrap();
+        d.flush().unwrap();
+        assert_eq!(mapping.horizon(), 20000);
+        back.send(take(&rx1)).unwrap();
+        d.push(view(k0), &[1u8; 4]).unwrap();
+        d.flush().unwrap();
+        assert_eq!(mapping.horizon(), usize::MAX, "nothing mapped is left to read");
     }
 }
