@@ -7,6 +7,7 @@
 # Installs cargo-fuzz into target/tools when missing; writes the seed corpora from
 # tests/data/corpus the first time (fuzz/corpus/seeds/<target>); grows fuzz/corpus/<target>.
 # Crashes land in fuzz/artifacts/<target>/; the script exits non-zero if any target crashed.
+# Each run's log is fuzz/corpus/<target>.log (earlier ones: .log.1, .log.2, ...).
 # A fixed crasher is kept in fuzz/regressions/<target>/ (replayed by every run of this script
 # and by fuzz/tests/replay.rs in scripts/test.sh).
 set -euo pipefail
@@ -38,6 +39,12 @@ failed=()
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t" "corpus/seeds/$t" "regressions/$t"
     echo "== $t: ${secs}s"
+    # Keep earlier runs' logs (<t>.log.1 oldest): scripts/fuzz_summary.py adds them up.
+    if [ -f "corpus/$t.log" ]; then
+        n=1
+        while [ -f "corpus/$t.log.$n" ]; do n=$((n + 1)); done
+        mv "corpus/$t.log" "corpus/$t.log.$n"
+    fi
     # libFuzzer first runs every input of every directory given (the kept crashers in
     # regressions/ included), then mutates; new inputs go to the first, corpus/<target>.
     if ! cargo fuzz run "${flags[@]}" "$t" "corpus/$t" "corpus/seeds/$t" "regressions/$t" -- \
