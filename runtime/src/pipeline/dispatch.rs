@@ -254,6 +254,10 @@ mod tests {
         back.send(take(&rx1)).unwrap();
         d.push(view(k0), &[1u8; 4]).unwrap();
         d.flush().unwrap();
-        assert_eq!(mapping.horizon(), usize::MAX, "nothing mapped is left to read");
+        assert_eq!(
+            mapping.horizon(),
+            usize::MAX,
+            "nothing mapped is left to read"
+        );
     }
 }
