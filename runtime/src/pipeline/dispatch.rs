@@ -64,20 +64,21 @@ impl Dispatcher {
         };
         let b = &mut self.pending[w];
         let mapped = match &self.mapping {
-            Some(m) if !payload.is_empty() => m.offset_of(payload),
-            _ => None,
-        };
-        let payload_at = match (mapped, &self.mapping) {
-            (Some(at), Some(mapping)) => {
+            Some(m) if !payload.is_empty() => m.offset_of(payload).inspect(|&at| {
                 if b.first_mapped == usize::MAX {
                     // The batch's first payload: until the batch is sent, nothing else
                     // keeps the reader from releasing its pages.
-                    mapping.lower_horizon(at);
+                    m.lower_horizon(at);
                 }
+            }),
+            _ => None,
+        };
+        let payload_at = match mapped {
+            Some(at) => {
                 b.first_mapped = b.first_mapped.min(at);
                 at as u64 | IN_MAPPING
             }
-            _ => {
+            None => {
                 let at = b.bytes.len();
                 b.bytes.extend_from_slice(payload);
                 at as u64
